@@ -1,0 +1,123 @@
+"""``dogcat-sorter-cli``: classify, sort and undo without a window.
+
+Exit status: 0 when every file was handled, 1 when some failed, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _open_scanner(use_cache: bool):
+    from .core.cache import ScanCache
+    from .core.classifier import Classifier
+    from .core.paths import user_cache_dir
+    from .core.scan import Scanner
+    from .resources import model_dir
+
+    classifier = Classifier(model_dir())
+    cache = (
+        ScanCache(user_cache_dir() / "scan-cache.sqlite3", classifier.model_id)
+        if use_cache
+        else None
+    )
+    return Scanner(classifier, cache)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from .core.progress import TerminalBar
+    from .core.report import RowWriter, row_for
+    from .core.scan import expand_paths
+
+    files = expand_paths(args.paths, args.recursive)
+    scanner = _open_scanner(not args.no_cache)
+    threshold = args.threshold if args.threshold is not None else scanner.classifier.threshold
+    failed = 0
+    with contextlib.ExitStack() as stack:
+        output = (
+            stack.enter_context(open(args.output, "w", newline="", encoding="utf-8"))
+            if args.output
+            else sys.stdout
+        )
+        writer = RowWriter(output, args.format)
+        bar = TerminalBar(len(files))
+        for done, result in enumerate(scanner.scan(files), start=1):
+            writer.write(row_for(result, threshold))
+            failed += result.prediction is None
+            bar.update(done)
+        bar.close()
+        writer.close()
+    if failed:
+        print(f"{failed} of {len(files)} files could not be read", file=sys.stderr)
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _threshold(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dogcat-sorter-cli",
+        description="Sort photos of dogs and cats into folders, from the command line.",
+        epilog="Exit status: 0 all files handled, 1 some files failed, 2 bad usage.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    classify = commands.add_parser(
+        "classify",
+        help="print a label for each photo",
+        description="One row per file: path,label,confidence,p_dog,p_cat,p_other,status,error. "
+        "status is ok, unsure (confidence under the threshold) or error (the file could not "
+        "be read; error says why). Folders are searched for photos; a file named explicitly is "
+        "always reported.",
+    )
+    classify.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    classify.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
+    classify.add_argument("--format", choices=("csv", "json"), default="csv")
+    classify.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write here, not stdout"
+    )
+    classify.add_argument(
+        "--threshold",
+        type=_threshold,
+        metavar="X",
+        help="unsure below this confidence (default: the model card's)",
+    )
+    classify.add_argument(
+        "--no-cache", action="store_true", help="ignore and do not update the cache"
+    )
+    classify.set_defaults(run=_classify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a message, not a traceback
+        from .core.classifier import ModelLoadError
+
+        if isinstance(exc, (ModelLoadError, OSError)):
+            print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
+            return EXIT_SOME_FAILED
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Qt-free core: decoding, classification, scanning, moving and undo."""

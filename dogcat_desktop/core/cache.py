@@ -1,0 +1,114 @@
+"""What a scan already knows: results keyed by path, size and modification time.
+
+Kept in SQLite in the user's cache directory so re-scanning a folder of 10,000 photos costs a
+``stat`` per file. The key includes the model's identity, so a new model never reuses old answers.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    probabilities BLOB,
+    embedding BLOB,
+    thumbnail BLOB,
+    width INTEGER,
+    height INTEGER,
+    error TEXT,
+    PRIMARY KEY (path, model)
+);
+"""
+
+
+def _key(path: Path) -> str:
+    return os.path.abspath(path)
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    probabilities: np.ndarray | None
+    embedding: np.ndarray | None
+    thumbnail: bytes | None
+    width: int
+    height: int
+    error: str | None
+
+
+class ScanCache:
+    """A small thread-safe key-value store over SQLite."""
+
+    def __init__(self, path: Path, model_id: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._model = model_id
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, path: Path, size: int, mtime_ns: int) -> CachedResult | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT probabilities, embedding, thumbnail, width, height, error, size, mtime_ns"
+                " FROM results WHERE path = ? AND model = ?",
+                (_key(path), self._model),
+            ).fetchone()
+        if row is None or row[6] != size or row[7] != mtime_ns:
+            self.misses += 1
+            return None
+        self.hits += 1
+        probabilities = np.frombuffer(row[0], np.float32) if row[0] else None
+        embedding = np.frombuffer(row[1], np.float16) if row[1] else None
+        return CachedResult(probabilities, embedding, row[2], row[3] or 0, row[4] or 0, row[5])
+
+    def put(self, path: Path, size: int, mtime_ns: int, result: CachedResult) -> None:
+        probabilities = (
+            None
+            if result.probabilities is None
+            else np.asarray(result.probabilities, np.float32).tobytes()
+        )
+        embedding = (
+            None if result.embedding is None else np.asarray(result.embedding, np.float16).tobytes()
+        )
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _key(path),
+                    size,
+                    mtime_ns,
+                    self._model,
+                    probabilities,
+                    embedding,
+                    result.thumbnail,
+                    result.width,
+                    result.height,
+                    result.error,
+                ),
+            )
+
+    def thumbnail(self, path: Path) -> bytes | None:
+        """The stored thumbnail for a path, for views that load them lazily."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT thumbnail FROM results WHERE path = ? AND model = ?",
+                (_key(path), self._model),
+            ).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,187 @@
+"""The one preprocessing contract shared by training and the app.
+
+A photo is decoded once, at reduced size where the format allows it (JPEG DCT scaling through
+Pillow's ``draft``), turned upright by its EXIF orientation, flattened to RGB (transparency over
+white, 16-bit channels scaled down), and from that single decode come both the model input
+(``INPUT_SIZE`` x ``INPUT_SIZE``, resized without keeping the aspect ratio, bilinear with Pillow's
+antialiasing, uint8 RGB 0..255) and the grid thumbnail. Normalisation to the network's range
+happens inside the exported model, never here.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+INPUT_SIZE = 224
+THUMBNAIL_SIZE = 256
+# Refuse images whose header claims more pixels than this (decompression bombs). A 200 MP photo
+# is far beyond any camera a user sorts pets with, yet well below what would exhaust memory.
+MAX_PIXELS = 200_000_000
+
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+)
+HEIF_SUFFIXES = frozenset({".heic", ".heif"})
+
+_ORIENTATION_TAG = 0x0112
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def _register_heif() -> bool:
+    """Enable HEIC/HEIF when the optional ``pillow-heif`` package is installed."""
+    try:
+        from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
+HEIF_AVAILABLE = _register_heif()
+
+
+def supported_suffixes() -> frozenset[str]:
+    """File name endings the scanner treats as photos."""
+    return IMAGE_SUFFIXES | HEIF_SUFFIXES if HEIF_AVAILABLE else IMAGE_SUFFIXES
+
+
+def is_image_name(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in supported_suffixes()
+
+
+class ImageReadError(Exception):
+    """A file that cannot be used as a photo; the message is meant for a person.
+
+    ``lasting`` is False for reasons that can change without the file changing (permissions,
+    a file that vanished), which must not be remembered by a cache.
+    """
+
+    def __init__(self, message: str, lasting: bool = True) -> None:
+        super().__init__(message)
+        self.lasting = lasting
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """Everything later stages need from one decode of one file."""
+
+    pixels: np.ndarray  # (INPUT_SIZE, INPUT_SIZE, 3) uint8 RGB, the model input
+    thumbnail: Image.Image  # RGB, longest side at most THUMBNAIL_SIZE, aspect kept
+    width: int  # upright size of the original photo
+    height: int
+
+
+def _flatten_to_rgb(image: Image.Image) -> Image.Image:
+    """RGB with transparency composited over white and high bit depths scaled to 8 bits."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(image, dtype=np.uint32 if image.mode == "I" else np.uint16)
+        scale = 257 if image.mode != "I" or array.max(initial=0) > 255 else 1
+        image = Image.fromarray((array // scale).clip(0, 255).astype(np.uint8), "L")
+    elif image.mode == "F":
+        array = np.asarray(image, dtype=np.float32)
+        image = Image.fromarray(np.clip(array, 0, 255).astype(np.uint8), "L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("LA", "La", "PA"):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "RGBa"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return image
+
+
+def _open(source: str | Path | bytes) -> Image.Image:
+    if isinstance(source, bytes):
+        return Image.open(io.BytesIO(source))
+    return Image.open(source)
+
+
+def decode(source: str | Path | bytes) -> DecodedImage:
+    """Decode a photo once into the model input and its thumbnail.
+
+    Raises ``ImageReadError`` with a short reason for anything that is not a readable photo.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with _open(source) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise ImageReadError(
+                        f"image too large ({width} x {height} pixels); refused to protect memory"
+                    )
+                if getattr(image, "n_frames", 1) > 1:
+                    image.seek(0)
+                # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target.
+                swaps_axes = image.getexif().get(_ORIENTATION_TAG, 1) in (5, 6, 7, 8)
+                image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                rgb = _flatten_to_rgb(upright)
+    except ImageReadError:
+        raise
+    except FileNotFoundError as exc:
+        raise ImageReadError("file not found (moved or deleted?)", lasting=False) from exc
+    except PermissionError as exc:
+        raise ImageReadError("permission denied: cannot read this file", lasting=False) from exc
+    except IsADirectoryError as exc:
+        raise ImageReadError("is a folder, not a file") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageReadError(_unidentified_reason(source)) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageReadError("image too large; refused to protect memory") from exc
+    except OSError as exc:
+        raise ImageReadError(_oserror_reason(exc)) from exc
+    except (ValueError, SyntaxError, EOFError, IndexError, TypeError, MemoryError) as exc:
+        raise ImageReadError(f"corrupt image data ({exc})") from exc
+
+    if swaps_axes:
+        width, height = height, width
+    pixels = np.asarray(rgb.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
+    thumbnail = rgb.copy()
+    thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BILINEAR)
+    return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=width, height=height)
+
+
+def _unidentified_reason(source: str | Path | bytes) -> str:
+    size = len(source) if isinstance(source, bytes) else _file_size(Path(source))
+    if size == 0:
+        return "empty file (0 bytes)"
+    return "not an image, or a format this app cannot read"
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _oserror_reason(exc: OSError) -> str:
+    text = str(exc)
+    if "truncated" in text.lower():
+        return "truncated image (the file ends early)"
+    return f"corrupt image data ({text})" if text else "corrupt image data"
+
+
+def load_pixels(source: str | Path | bytes) -> np.ndarray:
+    """Model input only; the path training takes through the same contract."""
+    return decode(source).pixels
+
+
+def encode_thumbnail(thumbnail: Image.Image, quality: int = 85) -> bytes:
+    """JPEG bytes of a thumbnail, compact enough to keep 10,000 of them in a cache."""
+    buffer = io.BytesIO()
+    thumbnail.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()

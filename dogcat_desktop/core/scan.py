@@ -1,0 +1,252 @@
+"""From file names to labels and thumbnails: listing a folder and the scan pipeline.
+
+Decoding runs on a thread pool (Pillow releases the GIL while it decodes and resizes) while the
+model runs batches on the calling thread, so both cores stay busy. Results come out in input order
+and carry everything the CLI and the grid show; known files come from the cache without a decode.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .cache import CachedResult, ScanCache
+from .classifier import Classifier, Prediction, to_prediction
+from .imaging import DecodedImage, ImageReadError, decode, encode_thumbnail, is_image_name
+from .labels import SORT_FOLDERS, Status
+
+STATE_DIR_NAME = ".dogcat-sorter"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """One file's outcome: a prediction, or an error in words a person understands."""
+
+    path: Path
+    prediction: Prediction | None
+    error: str | None
+    thumbnail: bytes | None  # JPEG
+    width: int = 0
+    height: int = 0
+    size: int = 0
+    embedding: np.ndarray | None = None
+    from_cache: bool = False
+
+    def status(self, threshold: float) -> Status:
+        if self.prediction is None:
+            return Status.ERROR
+        return self.prediction.status(threshold)
+
+
+def list_photos(folder: Path, recursive: bool = False) -> list[Path]:
+    """Photos in a folder, sorted by name; hidden folders and the app's own output skipped.
+
+    Recursion follows symbolic links to folders but never enters one folder twice, so a link
+    loop ends.
+    """
+    folder = Path(folder)
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    output_names = {name.lower() for name in SORT_FOLDERS.values()}
+
+    def walk(directory: Path, top: bool) -> None:
+        try:
+            stat = directory.stat()
+        except OSError:
+            return
+        if (stat.st_dev, stat.st_ino) in seen:
+            return
+        seen.add((stat.st_dev, stat.st_ino))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name.lower())
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if recursive and not (top and entry.name.lower() in output_names):
+                    walk(Path(entry.path), top=False)
+            elif is_image_name(entry.name):
+                found.append(Path(entry.path))
+
+    walk(folder, top=True)
+    return found
+
+
+def expand_paths(paths: Iterable[Path], recursive: bool = False) -> list[Path]:
+    """Command-line arguments to files: folders are listed, files named explicitly are kept
+    whatever their type (so a non-image named on purpose gets an error row)."""
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.extend(list_photos(path, recursive))
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass
+class _Decoded:
+    image: DecodedImage | None
+    error: ImageReadError | None
+    thumbnail: bytes | None
+    size: int
+    mtime_ns: int
+
+
+def _decode_file(path: Path) -> _Decoded:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return _Decoded(
+            None, ImageReadError("file not found (moved or deleted?)", False), None, 0, 0
+        )
+    except OSError as exc:
+        return _Decoded(
+            None, ImageReadError(f"cannot read file ({exc.strerror})", False), None, 0, 0
+        )
+    try:
+        image = decode(path)
+    except ImageReadError as exc:
+        return _Decoded(None, exc, None, stat.st_size, stat.st_mtime_ns)
+    return _Decoded(image, None, encode_thumbnail(image.thumbnail), stat.st_size, stat.st_mtime_ns)
+
+
+class Scanner:
+    """Runs the pipeline; one instance can scan many times and share its cache."""
+
+    def __init__(
+        self,
+        classifier: Classifier,
+        cache: ScanCache | None = None,
+        batch_size: int = 16,
+        workers: int | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.cache = cache
+        self.batch_size = batch_size
+        self.workers = workers or max(2, os.cpu_count() or 2)
+
+    def scan(
+        self, paths: Sequence[Path], cancel: Callable[[], bool] | None = None
+    ) -> Iterator[ScanResult]:
+        """Yield one result per path, in order. Stops early (between batches) when cancelled."""
+        window = self.batch_size * 3
+        pending: deque[tuple[Path, Future[_Decoded] | ScanResult]] = deque()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="decode") as pool:
+            queue = iter(paths)
+            exhausted = False
+            while True:
+                while not exhausted and len(pending) < window:
+                    path = next(queue, None)
+                    if path is None:
+                        exhausted = True
+                        break
+                    cached = self._from_cache(path)
+                    pending.append((path, cached if cached else pool.submit(_decode_file, path)))
+                if not pending:
+                    return
+                if cancel and cancel():
+                    for _, item in pending:
+                        if isinstance(item, Future):
+                            item.cancel()
+                    return
+                yield from self._next_batch(pending)
+
+    def _next_batch(
+        self, pending: deque[tuple[Path, Future[_Decoded] | ScanResult]]
+    ) -> list[ScanResult]:
+        """Take up to batch_size items off the front, run the model once, return results."""
+        taken: list[tuple[Path, ScanResult | _Decoded]] = []
+        decoded_count = 0
+        while pending and decoded_count < self.batch_size:
+            path, item = pending.popleft()
+            if isinstance(item, Future):
+                item = item.result()
+                if item.image is not None:
+                    decoded_count += 1
+            taken.append((path, item))
+        images = [d.image.pixels for _, d in taken if isinstance(d, _Decoded) and d.image]
+        outputs = self.classifier.run(np.stack(images)) if images else None
+        results = []
+        row = 0
+        for path, item in taken:
+            if isinstance(item, ScanResult):
+                results.append(item)
+                continue
+            if item.image is None:
+                result = ScanResult(path, None, str(item.error), None, size=item.size)
+                if item.error is not None and item.error.lasting:
+                    self._store(path, item, result)
+            else:
+                probabilities = outputs["probabilities"][row]
+                embedding = outputs["embedding"][row].astype(np.float16)
+                row += 1
+                result = ScanResult(
+                    path,
+                    to_prediction(probabilities),
+                    None,
+                    item.thumbnail,
+                    item.image.width,
+                    item.image.height,
+                    item.size,
+                    embedding,
+                )
+                self._store(path, item, result)
+            results.append(result)
+        return results
+
+    def _from_cache(self, path: Path) -> ScanResult | None:
+        if self.cache is None:
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        hit = self.cache.get(path, stat.st_size, stat.st_mtime_ns)
+        if hit is None:
+            return None
+        prediction = to_prediction(hit.probabilities) if hit.probabilities is not None else None
+        return ScanResult(
+            path,
+            prediction,
+            hit.error,
+            hit.thumbnail,
+            hit.width,
+            hit.height,
+            stat.st_size,
+            hit.embedding,
+            from_cache=True,
+        )
+
+    def _store(self, path: Path, decoded: _Decoded, result: ScanResult) -> None:
+        if self.cache is None:
+            return
+        probabilities = (
+            np.array(result.prediction.probabilities, np.float32) if result.prediction else None
+        )
+        self.cache.put(
+            path,
+            decoded.size,
+            decoded.mtime_ns,
+            CachedResult(
+                probabilities,
+                result.embedding,
+                result.thumbnail,
+                result.width,
+                result.height,
+                result.error,
+            ),
+        )

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real photos in ../shared/data, and isolated per-user folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+DATA = SHARED / "data"
+WEIGHTS = SHARED / "weights" / "mobilenet_v2_1.00_224_no_top.weights.h5"
+BUNDLED_MODEL = PROJECT / "resources" / "model"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"shared data not found: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return _require(DATA)
+
+
+@pytest.fixture(scope="session")
+def base_weights() -> Path:
+    return _require(WEIGHTS)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user's cache or settings."""
+    root = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("DOGCAT_SORTER_CACHE_DIR", str(root / "cache"))
+    monkeypatch.setenv("DOGCAT_SORTER_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
+
+
+@pytest.fixture(scope="session")
+def cat_photos(shared_data) -> list[Path]:
+    return sorted((shared_data / "dogs-vs-cats" / "validation" / "cats").glob("*.jpg"))
+
+
+@pytest.fixture(scope="session")
+def dog_photos(shared_data) -> list[Path]:
+    return sorted((shared_data / "dogs-vs-cats" / "validation" / "dogs").glob("*.jpg"))

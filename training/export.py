@@ -1,0 +1,53 @@
+"""Writing the trained model in the formats the app's light runtimes read."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+
+FORMATS = ("tflite", "onnx")
+
+
+def save_keras(model: keras.Model, out_dir: Path) -> Path:
+    path = out_dir / "model.keras"
+    model.save(path, include_optimizer=False)
+    return path
+
+
+def save_tflite(model: keras.Model, out_dir: Path) -> Path:
+    """Float32 LiteRT flatbuffer via a SavedModel (named signature outputs)."""
+    import tensorflow as tf
+
+    path = out_dir / "model.tflite"
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / "saved_model"
+        model.export(saved, format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
+        path.write_bytes(converter.convert())
+    return path
+
+
+def save_onnx(model: keras.Model, out_dir: Path) -> Path:
+    """ONNX graph through Keras's exporter (needs tf2onnx, part of the ``train`` extra)."""
+    path = out_dir / "model.onnx"
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "model.onnx"
+        model.export(target, format="onnx", verbose=False)
+        shutil.move(target, path)
+    return path
+
+
+def export(model: keras.Model, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
+    """Every requested format plus the ``.keras`` model; returns the written paths by format."""
+    written = {"keras": save_keras(model, out_dir)}
+    for fmt in formats:
+        if fmt == "tflite":
+            written[fmt] = save_tflite(model, out_dir)
+        elif fmt == "onnx":
+            written[fmt] = save_onnx(model, out_dir)
+        else:
+            raise ValueError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return written
