@@ -58,6 +58,73 @@ def _classify(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
+def _sort(args: argparse.Namespace) -> int:
+    from .core.folder_lock import LockError
+    from .core.labels import Status
+    from .core.moves import execute_plan, plan_sort
+    from .core.progress import TerminalBar
+    from .core.scan import list_photos
+
+    folder = args.path
+    if not folder.is_dir():
+        print(f"dogcat-sorter-cli: not a folder: {folder}", file=sys.stderr)
+        return EXIT_USAGE
+    files = list_photos(folder, args.recursive)
+    scanner = _open_scanner(not args.no_cache)
+    threshold = (
+        args.min_confidence if args.min_confidence is not None else scanner.classifier.threshold
+    )
+    items: list[tuple[Path, str | None]] = []
+    unreadable: list[tuple[Path, str]] = []
+    bar = TerminalBar(len(files))
+    for done, result in enumerate(scanner.scan(files), start=1):
+        bar.update(done)
+        if result.prediction is None:
+            unreadable.append((result.path, result.error or "unreadable"))
+            items.append((result.path, None))
+        elif result.status(threshold) is Status.UNSURE:
+            items.append((result.path, None))
+        else:
+            items.append((result.path, result.prediction.label))
+    bar.close()
+    plan = plan_sort(folder, items)
+    print(plan.summary())
+    for path, reason in unreadable:
+        print(f"  cannot read {path}: {reason}")
+    if args.dry_run:
+        print("Dry run: nothing was moved.")
+        return EXIT_SOME_FAILED if unreadable else EXIT_OK
+    progress = TerminalBar(len(plan.moves))
+    try:
+        report = execute_plan(plan, progress=lambda done, _total: progress.update(done))
+    except LockError as exc:
+        progress.close()
+        print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    progress.close()
+    print(report.summary())
+    if report.journal_path:
+        print(f"To undo: dogcat-sorter-cli undo {folder}")
+    failed = unreadable or report.failures or report.error
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from .core.folder_lock import LockError
+    from .core.journal import undo_last
+
+    if not args.path.is_dir():
+        print(f"dogcat-sorter-cli: not a folder: {args.path}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = undo_last(args.path)
+    except LockError as exc:
+        print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    print(report.summary())
+    return EXIT_SOME_FAILED if report.failures or report.missing else EXIT_OK
+
+
 def _threshold(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 1:
@@ -97,6 +164,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="ignore and do not update the cache"
     )
     classify.set_defaults(run=_classify)
+
+    sort = commands.add_parser(
+        "sort",
+        help="move dogs into PATH/dogs and cats into PATH/cats",
+        description="Classify the photos in PATH, then move dogs into PATH/dogs/ and cats into "
+        "PATH/cats/. Neither, unsure and unreadable photos stay. Nothing is ever overwritten "
+        "(a taken name gets ' (1)'), and every move is journaled so 'undo' can reverse it.",
+    )
+    sort.add_argument("path", type=Path, metavar="PATH")
+    sort.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
+    sort.add_argument("-n", "--dry-run", action="store_true", help="print the plan, move nothing")
+    sort.add_argument(
+        "--min-confidence",
+        type=_threshold,
+        metavar="X",
+        help="move only photos at least this sure (default: the model card's threshold)",
+    )
+    sort.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
+    sort.set_defaults(run=_sort)
+
+    undo = commands.add_parser(
+        "undo",
+        help="put back every photo the last sort of PATH moved",
+        description="Reverse the newest sort of PATH, also one interrupted by a crash. A file "
+        "that has since appeared at a photo's old place is never overwritten.",
+    )
+    undo.add_argument("path", type=Path, metavar="PATH")
+    undo.set_defaults(run=_undo)
     return parser
 
 

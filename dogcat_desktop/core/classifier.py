@@ -6,10 +6,12 @@ at batch 1 and 16, quicker to start, and a smaller install.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +87,8 @@ class Classifier:
         self._runner = self._interpreter.get_signature_runner()
         self._input_name = next(iter(self._runner.get_input_details()))
         self._lock = threading.Lock()
+        with _quiet_native_stderr():  # LiteRT prints an INFO line when its delegate starts
+            self._runner(**{self._input_name: np.zeros((1, 224, 224, 3), np.float32)})
         self.model_id = hashlib.sha256(model_path.read_bytes()).hexdigest()[:16]
 
     @property
@@ -103,6 +107,23 @@ class Classifier:
     def predict(self, pixels: np.ndarray) -> list[Prediction]:
         probabilities = self.run(pixels)["probabilities"]
         return [to_prediction(row) for row in probabilities]
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (native libraries' logging) for the duration."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all (a windowed app)
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def to_prediction(probabilities: np.ndarray) -> Prediction:
