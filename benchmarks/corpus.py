@@ -1,0 +1,82 @@
+"""Benchmark photo sets made from the shared photos: as they are, and as a phone takes them.
+
+The 12-megapixel set is each photo upscaled to 4000x3000 (JPEG quality 90), a third of them
+stored turned a quarter with the EXIF orientation saying so, as cameras do.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from PIL import Image
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+BENCH_DIR = Path(__file__).resolve().parents[1] / ".bench"
+
+
+def source_photos(count: int) -> list[Path]:
+    """Cats, dogs and neither, interleaved, from the shared data."""
+    pools = [
+        sorted((SHARED / "dogs-vs-cats" / "validation" / "cats").glob("*.jpg")),
+        sorted((SHARED / "dogs-vs-cats" / "validation" / "dogs").glob("*.jpg")),
+        sorted((SHARED / "other" / "bsds500").glob("*.jpg")),
+    ]
+    chosen = []
+    for index in range(count):
+        pool = pools[index % len(pools)]
+        chosen.append(pool[(index // len(pools)) % len(pool)])
+    return chosen
+
+
+def small_corpus(count: int) -> Path:
+    folder = BENCH_DIR / f"small-{count}"
+    if _complete(folder, count):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for index, photo in enumerate(source_photos(count)):
+        shutil.copy(photo, folder / f"{index:05d}-{photo.name}")
+    return folder
+
+
+def phone_corpus(count: int) -> Path:
+    folder = BENCH_DIR / f"12mp-{count}"
+    if _complete(folder, count):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for index, photo in enumerate(source_photos(count)):
+        with Image.open(photo) as image:
+            big = image.convert("RGB").resize((4000, 3000), Image.Resampling.BILINEAR)
+        target = folder / f"{index:05d}-{photo.stem}.jpg"
+        if index % 3 == 0:
+            exif = Image.Exif()
+            exif[0x0112] = 6  # stored turned; viewers rotate 90 degrees clockwise
+            big.transpose(Image.Transpose.ROTATE_90).save(target, quality=90, exif=exif.tobytes())
+        else:
+            big.save(target, quality=90)
+    return folder
+
+
+def many_corpus(count: int) -> Path:
+    """``count`` distinct paths (hard links to shared photos) for memory measurements."""
+    folder = BENCH_DIR / f"many-{count}"
+    if _complete(folder, count):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    sources = source_photos(min(count, 1500))
+    for index in range(count):
+        source = sources[index % len(sources)]
+        target = folder / f"{index:05d}-{source.name}"
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy(source, target)
+    return folder
+
+
+def _complete(folder: Path, count: int) -> bool:
+    return folder.is_dir() and sum(1 for _ in folder.iterdir()) == count
