@@ -68,7 +68,8 @@ started = time.perf_counter()
 for name in paths:
     one(name)
 elapsed = time.perf_counter() - started
-print(json.dumps({{"photos": len(paths), "seconds": elapsed, "photos_per_s": len(paths) / elapsed}}))
+rate = len(paths) / elapsed
+print(json.dumps({{"photos": len(paths), "seconds": elapsed, "photos_per_s": rate}}))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+# A file name that is not valid UTF-8 reaches Python as surrogate escapes; written back as its
+# original bytes, it can neither stop a run halfway nor be printed as a different name.
+NAME_ERRORS = "surrogateescape"
 
 
 def _open_scanner(use_cache: bool):
@@ -41,7 +44,7 @@ def _classify(args: argparse.Namespace) -> int:
     failed = 0
     with contextlib.ExitStack() as stack:
         output = (
-            stack.enter_context(open(args.output, "w", newline="", encoding="utf-8"))
+            stack.enter_context(open(args.output, "w", newline="", encoding="utf-8", errors=NAME_ERRORS))
             if args.output
             else sys.stdout
         )
@@ -198,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with contextlib.suppress(AttributeError, ValueError):  # not a text stream: left as it is
+        sys.stdout.reconfigure(errors=NAME_ERRORS)  # type: ignore[union-attr]
     try:
         return args.run(args)
     except KeyboardInterrupt:

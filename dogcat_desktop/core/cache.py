@@ -31,8 +31,16 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
-def _key(path: Path) -> str:
-    return os.path.abspath(path)
+def _key(path: Path) -> str | bytes:
+    """The absolute path; a name that is not valid UTF-8 (kept by Python as surrogate escapes,
+    which SQLite cannot store as text) becomes its raw bytes, a BLOB never equal to any text key.
+    """
+    key = os.path.abspath(path)
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(key)
+    return key
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,15 @@ happens inside the exported model, never here.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -30,6 +35,7 @@ IMAGE_SUFFIXES = frozenset(
 HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 
 _ORIENTATION_TAG = 0x0112
+_TRANSPOSED = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose changes
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -93,18 +99,45 @@ def _flatten_to_rgb(image: Image.Image) -> Image.Image:
     if image.mode in ("LA", "La", "PA"):
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "RGBa"):
+        # One RGBA image at most besides the source: at 200 MP every copy costs 800 MB.
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        background.paste(rgba, mask=rgba.getchannel("A"))
         return background
     if image.mode != "RGB":
         image = image.convert("RGB")
     return image
 
 
-def _open(source: str | Path | bytes) -> Image.Image:
+def _open_regular_file(path: str | Path) -> BinaryIO:
+    """Open for reading, refusing anything that is not a plain file.
+
+    A named pipe called ``photo.jpg`` would block a plain ``open`` forever and a device could
+    feed bytes without end, so the file is opened without blocking and checked on the open
+    descriptor itself, leaving no gap between the check and the read.
+    """
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | nonblocking)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise ImageReadError("not a regular file (a pipe, device or socket)")
+        if nonblocking:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open(source: str | Path | bytes, stack: contextlib.ExitStack) -> Image.Image:
+    """The image, closed (with its file) when ``stack`` closes."""
     if isinstance(source, bytes):
-        return Image.open(io.BytesIO(source))
-    return Image.open(source)
+        return stack.enter_context(Image.open(io.BytesIO(source)))
+    handle = stack.enter_context(_open_regular_file(source))
+    return stack.enter_context(Image.open(handle))
 
 
 def decode(source: str | Path | bytes) -> DecodedImage:
@@ -113,22 +146,28 @@ def decode(source: str | Path | bytes) -> DecodedImage:
     Raises ``ImageReadError`` with a short reason for anything that is not a readable photo.
     """
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), contextlib.ExitStack() as stack:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with _open(source) as image:
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise ImageReadError(
-                        f"image too large ({width} x {height} pixels); refused to protect memory"
-                    )
-                if getattr(image, "n_frames", 1) > 1:
-                    image.seek(0)
-                # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target.
-                swaps_axes = image.getexif().get(_ORIENTATION_TAG, 1) in (5, 6, 7, 8)
-                image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                rgb = _flatten_to_rgb(upright)
+            image = _open(source, stack)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageReadError(
+                    f"image too large ({width} x {height} pixels); refused to protect memory"
+                )
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)
+            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+            # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target.
+            image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
+            image.load()
+            # exif_transpose copies even when there is nothing to turn; skip that full-size copy.
+            upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image
+            rgb = _flatten_to_rgb(upright)
+            # Both come from ``rgb`` before the file is closed, since it may be the file's own
+            # image; the thumbnail shrinks it in place, and only the small result is copied.
+            pixels = np.asarray(rgb.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
+            rgb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BILINEAR)
+            thumbnail = rgb.copy() if rgb is image else rgb
     except ImageReadError:
         raise
     except FileNotFoundError as exc:
@@ -146,11 +185,8 @@ def decode(source: str | Path | bytes) -> DecodedImage:
     except (ValueError, SyntaxError, EOFError, IndexError, TypeError, MemoryError) as exc:
         raise ImageReadError(f"corrupt image data ({exc})") from exc
 
-    if swaps_axes:
+    if orientation in (5, 6, 7, 8):  # turned a quarter: the upright size swaps the axes
         width, height = height, width
-    pixels = np.asarray(rgb.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
-    thumbnail = rgb.copy()
-    thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BILINEAR)
     return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=width, height=height)
 
 

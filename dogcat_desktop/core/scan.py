@@ -73,7 +73,9 @@ def list_photos(folder: Path, recursive: bool = False) -> list[Path]:
             try:
                 is_dir = entry.is_dir()
             except OSError:
-                continue
+                # A link that cannot be followed (a loop of links): listed as a photo so that it
+                # gets a row with the reason, rather than silently going missing from the scan.
+                is_dir = False
             if is_dir:
                 if recursive and not (top and entry.name.lower() in output_names):
                     walk(Path(entry.path), top=False)
