@@ -1,0 +1,91 @@
+"""``dogcat-sorter``: the desktop app.
+
+The window appears at once; the model loads on a background thread, and a folder given on the
+command line is scanned as soon as it is ready. ``--self-test FOLDER`` scans a folder, prints
+the counts per label and exits, so a packaged build can be checked end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dogcat-sorter",
+        description="Sort a folder of photos into dogs and cats, with a preview before and an "
+        "undo after.",
+    )
+    parser.add_argument(
+        "path", nargs="?", type=Path, metavar="PATH", help="a folder of photos to open and scan"
+    )
+    parser.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
+    parser.add_argument(
+        "--self-test",
+        type=Path,
+        metavar="FOLDER",
+        help="scan FOLDER, print the counts per label and exit",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    folder: Path | None = args.self_test or args.path
+    if folder is not None and not folder.is_dir():
+        print(f"dogcat-sorter: {folder} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+
+    from PySide6.QtWidgets import QApplication
+
+    from .ui.main_window import MainWindow
+    from .ui.settings import APPLICATION, ORGANIZATION
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("DogCat Sorter")
+    app.setApplicationVersion(__version__)
+
+    self_test = args.self_test is not None
+    window = MainWindow(interactive=not self_test)
+    window.show()
+    if folder is not None:
+        window.open_folder(folder, recursive=args.recursive or None)
+    if not self_test:
+        return app.exec()
+
+    outcome = {"code": EXIT_FAILED}
+
+    def report(cancelled: bool, _stats: object) -> None:
+        counts = window.model.counts()
+        print(
+            " ".join(
+                f"{key}={counts.get(key, 0)}" for key in ("dog", "cat", "other", "unsure", "error")
+            )
+        )
+        outcome["code"] = EXIT_FAILED if cancelled else EXIT_OK
+        window.close()
+        app.quit()
+
+    def failed(message: str) -> None:
+        print(f"dogcat-sorter: {message}", file=sys.stderr)
+        window.close()
+        app.quit()
+
+    window.scan_finished.connect(report)
+    window.model_failed.connect(failed)
+    app.exec()
+    return outcome["code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

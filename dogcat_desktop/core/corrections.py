@@ -1,0 +1,124 @@
+"""Labels a person set by hand, remembered across scans and sessions.
+
+A correction belongs to one version of one file: it is keyed by the absolute path and checked
+against the file's size and modification time, so an edited or replaced photo is judged afresh.
+Kept in SQLite (one small row per correction, written as it happens) so a crash loses nothing
+and 10,000 corrections cost no rewrite of a whole file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .labels import CLASSES
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS corrections (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+"""
+
+FILE_NAME = "corrections.sqlite3"
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """Which version of a file a correction is about."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileVersion:
+        """The version on disk now; raises ``OSError`` if the file is gone."""
+        stat = os.stat(path)
+        return cls(Path(path), stat.st_size, stat.st_mtime_ns)
+
+
+def _key(path: Path) -> str | bytes:
+    """The absolute path; a name that is not valid UTF-8 (surrogate escapes, which SQLite
+    cannot store as text) is kept as its raw bytes instead."""
+    key = os.path.abspath(path)
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(key)
+    return key
+
+
+class CorrectionStore:
+    """Thread-safe: the scan worker reads while the window writes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def get(self, version: FileVersion) -> str | None:
+        """The label set for exactly this version of the file, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT label, size, mtime_ns FROM corrections WHERE path = ?",
+                (_key(version.path),),
+            ).fetchone()
+        if row is None or row[1] != version.size or row[2] != version.mtime_ns:
+            return None
+        return row[0]
+
+    def set(self, version: FileVersion, label: str | None) -> None:
+        """Remember ``label`` for this file version; None forgets any correction."""
+        self.set_many([(version, label)])
+
+    def set_many(self, changes: Iterable[tuple[FileVersion, str | None]]) -> None:
+        """Several changes in one transaction (a correction applied to a whole selection)."""
+        changes = list(changes)
+        for _, label in changes:
+            if label is not None and label not in CLASSES:
+                raise ValueError(f"unknown label {label!r}; expected one of {CLASSES}")
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                for version, label in changes:
+                    if label is None:
+                        self._db.execute(
+                            "DELETE FROM corrections WHERE path = ?", (_key(version.path),)
+                        )
+                    else:
+                        self._db.execute(
+                            "INSERT OR REPLACE INTO corrections VALUES (?, ?, ?, ?, ?)",
+                            (_key(version.path), version.size, version.mtime_ns, label, now),
+                        )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def rename(self, old: Path, new: Path) -> None:
+        """Follow a file that moved (a sort or its undo) without changing its content."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE OR REPLACE corrections SET path = ? WHERE path = ?", (_key(new), _key(old))
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM corrections").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,1 @@
+"""The desktop window: PySide6 views over the Qt-free core."""

@@ -1,0 +1,110 @@
+"""Small dialogs: keyboard shortcuts, About, and preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, shortcuts: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard Shortcuts")
+        table = QTreeWidget()
+        table.setRootIsDecorated(False)
+        table.setHeaderLabels(["Key", "Action"])
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for keys, action in shortcuts:
+            QTreeWidgetItem(table, [keys, action])
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        self.resize(460, 520)
+
+
+def about_text(card: dict | None) -> str:
+    """Rich text for Help › About, with the model's measured quality when it is loaded."""
+    lines = [
+        f"<h3>DogCat Sorter {__version__}</h3>",
+        "<p>Sorts a folder of photos into <i>dogs</i> and <i>cats</i> subfolders, "
+        "with a preview before anything moves and an undo after.</p>",
+    ]
+    if card is None:
+        lines.append("<p>The classifier is not loaded.</p>")
+        return "".join(lines)
+    test = card.get("test", {}) or {}
+    figures = []
+    if test.get("cat_dog_accuracy") is not None:
+        figures.append(f"Cats and dogs told apart correctly: <b>{test['cat_dog_accuracy']:.1%}</b>")
+    if test.get("other_recognised") is not None:
+        figures.append(
+            f"Photos of neither recognised as such: <b>{test['other_recognised']:.1%}</b>"
+        )
+    if test.get("photos"):
+        figures.append(f"Measured on {test['photos']} test photos not used in training")
+    date = str(card.get("date", ""))[:10]
+    if date:
+        figures.append(f"Model trained on {date}")
+    if figures:
+        lines.append("<p>" + "<br>".join(figures) + "</p>")
+    lines.append("<p>Photos never leave this computer: the model runs locally.</p>")
+    return "".join(lines)
+
+
+class PreferencesDialog(QDialog):
+    """The 'unsure below' threshold, in percent, with a way back to the model's own value."""
+
+    def __init__(self, threshold: float, model_threshold: float, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.model_threshold = model_threshold
+        self.spin = QSpinBox()
+        self.spin.setRange(34, 99)
+        self.spin.setSuffix(" %")
+        self.spin.setValue(round(threshold * 100))
+        self.spin.setToolTip(
+            "Photos the model is less sure about than this are marked 'unsure' and are not "
+            "moved unless you label them."
+        )
+        reset = QPushButton(f"Use the Model's Value ({model_threshold:.0%})")
+        reset.clicked.connect(lambda: self.spin.setValue(round(self.model_threshold * 100)))
+        form = QFormLayout()
+        form.addRow("Unsure below:", self.spin)
+        form.addRow("", reset)
+        explanation = QLabel(
+            "A higher value marks more photos as unsure for you to check; a lower value sorts "
+            "more photos without asking."
+        )
+        explanation.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(explanation)
+        layout.addWidget(buttons)
+
+    @property
+    def threshold(self) -> float:
+        return self.spin.value() / 100

@@ -1,0 +1,87 @@
+"""Which photos the grid shows and in what order, without copying the rows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from .results_model import ResultsModel, Row
+
+# Filter keys, in menu order, with their names. "all" shows every row.
+FILTERS: dict[str, str] = {
+    "all": "All photos",
+    "dog": "Dogs",
+    "cat": "Cats",
+    "other": "Neither",
+    "unsure": "Unsure",
+    "error": "Errors",
+}
+
+SORT_ORDERS: dict[str, str] = {"name": "Name", "confidence": "Least sure first"}
+
+
+class ResultsFilter(QSortFilterProxyModel):
+    """Filter by display status; sort by file name or by the model's confidence.
+
+    Filtering is dynamic, so a photo marked while the 'Unsure' filter is on leaves the view and
+    the next one comes up: reviewing is one key press per photo.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._status = "all"
+        self._order = "name"
+        self.setDynamicSortFilter(True)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.sort(0)
+
+    @property
+    def status_filter(self) -> str:
+        return self._status
+
+    @property
+    def sort_order(self) -> str:
+        return self._order
+
+    def set_status_filter(self, status: str) -> None:
+        if status not in FILTERS:
+            raise ValueError(f"unknown filter {status!r}")
+        if status != self._status:
+            self.beginFilterChange()
+            self._status = status
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_sort_order(self, order: str) -> None:
+        if order not in SORT_ORDERS:
+            raise ValueError(f"unknown sort order {order!r}")
+        if order != self._order:
+            self._order = order
+            self.invalidate()
+            self.sort(0)
+
+    def sourceModel(self) -> ResultsModel:  # noqa: N802
+        return super().sourceModel()  # type: ignore[return-value]
+
+    def filterAcceptsRow(  # noqa: N802
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        if self._status == "all":
+            return True
+        model = self.sourceModel()
+        return model.row(source_row).status(model.threshold) == self._status
+
+    def lessThan(  # noqa: N802
+        self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        model = self.sourceModel()
+        a, b = model.row(left.row()), model.row(right.row())
+        if self._order == "confidence":
+            key_a, key_b = self._confidence_key(a), self._confidence_key(b)
+            if key_a != key_b:
+                return key_a < key_b
+        return str(a.path).lower() < str(b.path).lower()
+
+    @staticmethod
+    def _confidence_key(row: Row) -> float:
+        """Errors last: they cannot be sorted whatever the confidence."""
+        prediction = row.result.prediction
+        return 2.0 if prediction is None else prediction.confidence

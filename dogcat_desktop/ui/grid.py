@@ -1,0 +1,94 @@
+"""The photo grid: a list view laid out as icons, with review keys handled where focus is."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QPainter, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from .delegate import PhotoDelegate
+
+REVIEW_KEYS: dict[int, str] = {
+    Qt.Key.Key_D: "dog",
+    Qt.Key.Key_C: "cat",
+    Qt.Key.Key_N: "other",
+}
+
+
+class PhotoGrid(QListView):
+    """Uniform cells laid out in batches, so 10,000 rows appear without a pause.
+
+    D, C and N are also window actions; handling them here as well keeps them working when
+    the shortcut system does not see the key (a window that is not active, as in tests).
+    """
+
+    correction_requested = Signal(str)
+    preview_requested = Signal()
+
+    def __init__(self, delegate: PhotoDelegate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.photo_delegate = delegate
+        self.setItemDelegate(delegate)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(256)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionRectVisible(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setSpacing(4)
+        self.setMouseTracking(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.placeholder = ""
+        self.set_thumbnail_size(delegate.thumbnail_size)
+
+    def set_thumbnail_size(self, size: int) -> None:
+        self.photo_delegate.thumbnail_size = size
+        cell: QSize = self.photo_delegate.cell_size(self.fontMetrics())
+        self.setGridSize(cell + QSize(self.spacing(), self.spacing()))
+        self.verticalScrollBar().setSingleStep(max(20, cell.height() // 4))
+        self.scheduleDelayedItemsLayout()
+        self.viewport().update()
+
+    def set_placeholder(self, text: str) -> None:
+        """Shown in the middle of the grid while it has no rows."""
+        self.placeholder = text
+        self.viewport().update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if plain and event.key() in REVIEW_KEYS:
+            self.correction_requested.emit(REVIEW_KEYS[event.key()])
+            event.accept()
+            return
+        if plain and event.key() == Qt.Key.Key_Space:
+            self.preview_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyboardSearch(self, search: str) -> None:  # noqa: N802
+        """Letters are review keys here, not 'jump to the file starting with'."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        model = self.model()
+        if self.placeholder and (model is None or model.rowCount() == 0):
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            font = painter.font()
+            font.setPointSizeF(font.pointSizeF() * 1.2)
+            painter.setFont(font)
+            painter.drawText(
+                self.viewport().rect().adjusted(24, 24, -24, -24),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
+            painter.end()

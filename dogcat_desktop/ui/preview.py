@@ -1,0 +1,272 @@
+"""The selected photo, large: a side pane while reviewing and a full window on Space."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.labels import CLASSES, DISPLAY_NAMES
+from .delegate import BADGE_COLOURS
+from .results_model import STATUS_NAMES, Row
+
+PANE_IMAGE_SIDE = 1024  # decoded once per photo, then scaled to the pane on resize
+DIALOG_IMAGE_SIDE = 2048
+
+
+def load_image(path: Path, max_side: int) -> QImage | None:
+    """The photo upright (EXIF orientation) and no larger than needed, or None if unreadable.
+
+    Pillow's ``draft`` lets a JPEG decode at 1/2, 1/4 or 1/8 size, so a 24 MP photo shows fast.
+    """
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (max_side, max_side))
+            upright = ImageOps.exif_transpose(image)
+            has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+            upright = upright.convert("RGBA" if has_alpha else "RGB")
+            upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    fmt = QImage.Format.Format_RGBA8888 if has_alpha else QImage.Format.Format_RGB888
+    channels = 4 if has_alpha else 3
+    data = upright.tobytes()
+    return QImage(data, upright.width, upright.height, upright.width * channels, fmt).copy()
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} bytes"
+
+
+class ScaledImage(QLabel):
+    """A label that keeps its image fitted to its size, aspect kept."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(160, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._image: QImage | None = None
+
+    def set_image(self, image: QImage | None, text: str = "") -> None:
+        self._image = image
+        if image is None:
+            self.setPixmap(QPixmap())
+            self.setText(text)
+        else:
+            self.setText("")
+            self._rescale()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._image is None or self.width() < 2 or self.height() < 2:
+            return
+        ratio = self.devicePixelRatioF()
+        target = QSize(round(self.width() * ratio), round(self.height() * ratio))
+        scaled = self._image
+        if scaled.width() > target.width() or scaled.height() > target.height():
+            scaled = scaled.scaled(
+                target,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        pixmap = QPixmap.fromImage(scaled)
+        pixmap.setDevicePixelRatio(ratio)
+        self.setPixmap(pixmap)
+
+
+class ProbabilityBar(QProgressBar):
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.setRange(0, 1000)
+        self.setTextVisible(True)
+        self.setFixedHeight(18)
+        colour = BADGE_COLOURS[label][0]
+        self.setStyleSheet(
+            "QProgressBar { border: 1px solid palette(mid); border-radius: 3px;"
+            " background: palette(base); text-align: center; }"
+            f" QProgressBar::chunk {{ background: {colour}; border-radius: 2px; }}"
+        )
+        self.set_probability(None)
+
+    def set_probability(self, value: float | None) -> None:
+        if value is None:
+            self.setValue(0)
+            self.setFormat("–")
+        else:
+            self.setValue(round(value * 1000))
+            self.setFormat(f"{value:.0%}")
+
+
+class PreviewPane(QWidget):
+    """Shows the current photo; decoding waits for the selection to settle (holding an arrow
+    key through 200 photos decodes only the last one)."""
+
+    mark_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image = ScaledImage()
+        self.image.setText("No photo selected")
+        self.name = QLabel()
+        self.name.setWordWrap(True)
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.name.font()
+        font.setBold(True)
+        self.name.setFont(font)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.bars: dict[str, ProbabilityBar] = {}
+        bars = QGridLayout()
+        bars.setHorizontalSpacing(8)
+        bars.setVerticalSpacing(4)
+        for line, label in enumerate(CLASSES):
+            bar = ProbabilityBar(label)
+            self.bars[label] = bar
+            bars.addWidget(QLabel(DISPLAY_NAMES[label]), line, 0)
+            bars.addWidget(bar, line, 1)
+        bars.setColumnStretch(1, 1)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(QLabel("Mark as:"))
+        self.buttons: dict[str, QPushButton] = {}
+        for label, key in (("dog", "D"), ("cat", "C"), ("other", "N")):
+            button = QPushButton(f"{DISPLAY_NAMES[label]} ({key})")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setToolTip(f"Mark the selected photos as {DISPLAY_NAMES[label]} ({key})")
+            button.clicked.connect(lambda _=False, value=label: self.mark_requested.emit(value))
+            self.buttons[label] = button
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.image, 1)
+        layout.addWidget(self.name)
+        layout.addWidget(self.details)
+        layout.addWidget(self.verdict)
+        layout.addLayout(bars)
+        layout.addLayout(buttons)
+
+        self._row: Row | None = None
+        self._threshold = 0.8
+        self._decode_timer = QTimer(self)
+        self._decode_timer.setSingleShot(True)
+        self._decode_timer.setInterval(60)
+        self._decode_timer.timeout.connect(self._decode)
+        self.show_row(None)
+
+    def show_row(self, row: Row | None, threshold: float = 0.8, selected: int = 1) -> None:
+        previous = self._row.path if self._row is not None else None
+        self._row = row
+        self._threshold = threshold
+        for button in self.buttons.values():
+            button.setEnabled(row is not None and row.result.prediction is not None)
+        if row is None:
+            self.image.set_image(None, "No photo selected")
+            self.name.setText("")
+            self.details.setText("Select a photo to see it larger here.")
+            self.verdict.setText("")
+            for bar in self.bars.values():
+                bar.set_probability(None)
+            return
+        result = row.result
+        self.name.setText(result.path.name)
+        parts = [human_size(result.size)]
+        if result.width and result.height:
+            parts.append(f"{result.width} × {result.height}")
+        if selected > 1:
+            parts.append(f"{selected} photos selected")
+        self.details.setText(" · ".join(parts))
+        self.verdict.setText(self._verdict(row))
+        probabilities = result.prediction.probabilities if result.prediction else None
+        for index, label in enumerate(CLASSES):
+            self.bars[label].set_probability(probabilities[index] if probabilities else None)
+        if result.path != previous:
+            if result.prediction is None:
+                self.image.set_image(None, "This file cannot be shown.")
+            else:
+                self._decode_timer.start()
+
+    def _verdict(self, row: Row) -> str:
+        result, prediction = row.result, row.result.prediction
+        if prediction is None:
+            return f"Cannot be read: {result.error}"
+        model_says = f"{DISPLAY_NAMES[prediction.label]}, {prediction.confidence:.0%} sure"
+        if row.correction:
+            return f"Marked as {STATUS_NAMES[row.correction]} by you (the model said {model_says})."
+        if prediction.confidence < self._threshold:
+            return f"Unsure: probably {model_says}."
+        return f"{model_says}."
+
+    def _decode(self) -> None:
+        if self._row is None:
+            return
+        image = load_image(self._row.path, PANE_IMAGE_SIDE)
+        self.image.set_image(image, "This photo cannot be shown (moved or unreadable).")
+
+
+class PreviewDialog(QDialog):
+    """Space shows the photo as large as the screen allows; Space or Esc closes it, the arrow
+    keys step through the grid (``step`` moves the selection and returns the new path)."""
+
+    def __init__(
+        self,
+        path: Path,
+        step: Callable[[int], Path | None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.step = step
+        self.image = ScaledImage()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.image)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            self.resize(int(screen.width() * 0.8), int(screen.height() * 0.85))
+        else:
+            self.resize(1000, 750)
+        self.show_path(path)
+
+    def show_path(self, path: Path) -> None:
+        self.path = path
+        self.setWindowTitle(path.name)
+        self.image.set_image(load_image(path, DIALOG_IMAGE_SIDE), "This photo cannot be shown.")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        if key in (Qt.Key.Key_Space, Qt.Key.Key_Escape, Qt.Key.Key_Return):
+            self.accept()
+            return
+        if self.step is not None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            path = self.step(-1 if key == Qt.Key.Key_Left else 1)
+            if path is not None:
+                self.show_path(path)
+            return
+        super().keyPressEvent(event)

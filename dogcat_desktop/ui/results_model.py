@@ -1,0 +1,212 @@
+"""The scanned photos as a Qt list model: one row per file, with the person's correction."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ..core.classifier import DEFAULT_THRESHOLD
+from ..core.corrections import FileVersion
+from ..core.labels import DISPLAY_NAMES
+from ..core.scan import ScanResult
+
+# Display statuses, in the order the status bar and filters list them.
+STATUSES: tuple[str, ...] = ("dog", "cat", "other", "unsure", "error")
+STATUS_NAMES: dict[str, str] = {**DISPLAY_NAMES, "unsure": "Unsure", "error": "Error"}
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Role(IntEnum):
+    """Custom data roles.
+
+    Python code (the delegate, tests) reads ``ROW`` and takes what it needs from the Row: one
+    call per paint instead of several, and no None crossing QVariant. The
+    other roles serve views written in C++ or QML.
+    """
+
+    LABEL = Qt.ItemDataRole.UserRole + 1  # effective label: correction, else model's; None if error
+    STATUS = LABEL + 1  # dog / cat / other / unsure / error
+    CONFIDENCE = LABEL + 2  # model's confidence in its label, None for errors
+    PROBABILITIES = LABEL + 3  # (dog, cat, other) or None
+    CORRECTED = LABEL + 4  # bool
+    PATH = LABEL + 5  # Path
+    MODEL_LABEL = LABEL + 6  # the model's own label, None for errors
+    RESULT = LABEL + 7  # the ScanResult
+    ERROR = LABEL + 8  # error text or None
+    THUMBNAIL = LABEL + 9  # JPEG bytes kept in the row, or None (then fetched from the cache)
+    ROW = LABEL + 10  # the Row itself; never None for a valid index
+
+
+@dataclass
+class Row:
+    """One photo. ``result`` may have its thumbnail dropped to bound memory (see thumbnails)."""
+
+    result: ScanResult
+    mtime_ns: int = 0
+    correction: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.result.path
+
+    @property
+    def version(self) -> FileVersion:
+        return FileVersion(self.result.path, self.result.size, self.mtime_ns)
+
+    @property
+    def label(self) -> str | None:
+        if self.result.prediction is None:
+            return None
+        return self.correction or self.result.prediction.label
+
+    def status(self, threshold: float) -> str:
+        prediction = self.result.prediction
+        if prediction is None:
+            return "error"
+        if self.correction:
+            return self.correction
+        if prediction.confidence < threshold:
+            return "unsure"
+        return prediction.label
+
+
+def slim(result: ScanResult, keep_thumbnail: bool) -> ScanResult:
+    """Drop what the grid does not need per row (the embedding; the thumbnail when cached)."""
+    if result.embedding is None and (keep_thumbnail or result.thumbnail is None):
+        return result
+    return dataclasses.replace(
+        result, embedding=None, thumbnail=result.thumbnail if keep_thumbnail else None
+    )
+
+
+class ResultsModel(QAbstractListModel):
+    """Rows in scan order; rows are found by path for corrections that outlive a re-scan."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+        self._by_path: dict[Path, int] = {}
+        self._threshold = DEFAULT_THRESHOLD
+
+    # Qt interface ------------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        result = row.result
+        prediction = result.prediction
+        if role == Qt.ItemDataRole.DisplayRole:
+            return result.path.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        if role == Role.LABEL:
+            return row.label
+        if role == Role.STATUS:
+            return row.status(self._threshold)
+        if role == Role.CONFIDENCE:
+            return prediction.confidence if prediction else None
+        if role == Role.PROBABILITIES:
+            return prediction.probabilities if prediction else None
+        if role == Role.CORRECTED:
+            return row.correction is not None
+        if role == Role.PATH:
+            return result.path
+        if role == Role.MODEL_LABEL:
+            return prediction.label if prediction else None
+        if role == Role.RESULT:
+            return result
+        if role == Role.ERROR:
+            return result.error
+        if role == Role.THUMBNAIL:
+            return result.thumbnail
+        if role == Role.ROW:
+            return row
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def roleNames(self) -> dict[int, bytes]:  # noqa: N802
+        names = dict(super().roleNames())
+        names.update({int(role): role.name.lower().encode() for role in Role})
+        return names
+
+    # Rows --------------------------------------------------------------------------------------
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    def set_threshold(self, threshold: float) -> None:
+        """A new 'unsure below' value changes every row's status, not its data."""
+        if threshold == self._threshold:
+            return
+        self._threshold = threshold
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [Role.STATUS])
+
+    def rows(self) -> Sequence[Row]:
+        return self._rows
+
+    def row(self, number: int) -> Row:
+        return self._rows[number]
+
+    def row_for_path(self, path: Path) -> int | None:
+        return self._by_path.get(Path(path))
+
+    def append(self, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        for offset, row in enumerate(rows):
+            self._by_path[row.path] = first + offset
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows = []
+        self._by_path = {}
+        self.endResetModel()
+
+    def set_corrections(self, changes: Iterable[tuple[Path, str | None]]) -> None:
+        """Apply corrections to the rows that are shown; unknown paths are ignored."""
+        for path, label in changes:
+            number = self._by_path.get(Path(path))
+            if number is None or self._rows[number].result.prediction is None:
+                continue
+            self._rows[number].correction = label
+            index = self.index(number)
+            self.dataChanged.emit(index, index, [Role.LABEL, Role.STATUS, Role.CORRECTED])
+
+    def counts(self) -> Counter[str]:
+        """Rows per display status, for the status bar and the filter list."""
+        threshold = self._threshold
+        return Counter(row.status(threshold) for row in self._rows)
+
+    def _tooltip(self, row: Row) -> str:
+        result = row.result
+        if result.prediction is None:
+            return f"{result.path}\nCould not be read: {result.error}"
+        p = result.prediction
+        lines = [
+            str(result.path),
+            f"Dog {p.p_dog:.0%} · Cat {p.p_cat:.0%} · Neither {p.p_other:.0%}",
+        ]
+        if row.correction:
+            lines.append(f"Marked as {STATUS_NAMES[row.correction]} by you")
+        return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""Thumbnails decoded only when painted, with a bounded number kept as pixmaps.
+
+Memory choice: rows do not keep their JPEG thumbnail bytes when a scan cache is open (about
+15 KB each, so 150 MB for 10,000 photos); the provider reads them back from the cache by path
+the first time a row is painted. Decoded pixmaps live in ``QPixmapCache`` at the size shown,
+under a fixed budget, so scrolling through 10,000 photos never holds more than a few screens of
+pixmaps. Without a cache the rows keep their bytes and the provider uses those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPixmap, QPixmapCache
+
+PIXMAP_BUDGET_KB = 96 * 1024
+
+ThumbnailSource = Callable[[Path], bytes | None]
+
+
+class ThumbnailProvider:
+    """Pixmaps by path and size; must be used from the GUI thread (QPixmap is GUI-only)."""
+
+    def __init__(self, source: ThumbnailSource | None = None) -> None:
+        self.source = source
+        self.decoded = 0  # how many JPEG decodes happened (the cache's misses)
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_BUDGET_KB))
+
+    def pixmap(self, path: Path, size: int, data: bytes | None = None) -> QPixmap | None:
+        """The thumbnail scaled to fit ``size`` x ``size``; None when there is none."""
+        key = f"dogcat:{size}:{path}"
+        cached = QPixmap()
+        if QPixmapCache.find(key, cached):
+            return cached
+        if data is None and self.source is not None:
+            data = self.source(path)
+        if not data:
+            return None
+        image = QImage.fromData(data, "JPEG")
+        if image.isNull():
+            return None
+        self.decoded += 1
+        scaled = image.scaled(
+            QSize(size, size),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        pixmap = QPixmap.fromImage(scaled)
+        QPixmapCache.insert(key, pixmap)
+        return pixmap
+
+    @staticmethod
+    def clear() -> None:
+        QPixmapCache.clear()

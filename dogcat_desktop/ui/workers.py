@@ -1,0 +1,196 @@
+"""Work that must not freeze the window: loading the model, scanning, sorting, undoing.
+
+Each runs on its own thread and talks to the window only through queued signals, so the event
+loop stays free; results travel in batches so 10,000 rows do not mean 10,000 repaints.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ..core.cache import ScanCache
+from ..core.classifier import Classifier
+from ..core.corrections import CorrectionStore, FileVersion
+from ..core.paths import user_cache_dir
+from ..core.progress import Rate
+from ..core.scan import Scanner, ScanResult, list_photos
+from .results_model import Row, slim
+
+BATCH_ROWS = 32
+BATCH_SECONDS = 0.05
+CACHE_FILE_NAME = "scan-cache.sqlite3"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    classifier: Classifier
+    scanner: Scanner
+    cache: ScanCache | None
+
+
+def load_model(model_dir: Path) -> LoadedModel:
+    """The classifier and its scan cache; a cache that cannot be opened only costs speed."""
+    classifier = Classifier(model_dir)
+    cache: ScanCache | None
+    try:
+        cache = ScanCache(user_cache_dir() / CACHE_FILE_NAME, classifier.model_id)
+    except (OSError, sqlite3.Error):
+        cache = None
+    return LoadedModel(classifier, Scanner(classifier, cache), cache)
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    done: int
+    total: int
+    per_second: float
+    seconds_left: float | None
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    folder: Path
+    total: int  # photos found
+    done: int  # results delivered
+    from_cache: int
+    errors: int
+    seconds: float
+    cancelled: bool = False
+
+
+class ScanWorker(QObject):
+    """Scans one folder; lives in its own QThread. ``cancel()`` may be called from any thread."""
+
+    listed = Signal(int)  # photos found, before the first result
+    results = Signal(list)  # list[Row], in scan order
+    progress = Signal(object)  # ScanProgress
+    finished = Signal(bool, object)  # cancelled, ScanStats
+    error = Signal(str)
+
+    def __init__(
+        self,
+        scanner: Scanner,
+        folder: Path,
+        recursive: bool,
+        corrections: CorrectionStore | None = None,
+    ) -> None:
+        super().__init__()
+        self.scanner = scanner
+        self.folder = Path(folder)
+        self.recursive = recursive
+        self.corrections = corrections
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        started = time.monotonic()
+        done = from_cache = errors = 0
+        total = 0
+        try:
+            paths = list_photos(self.folder, self.recursive)
+            total = len(paths)
+            self.listed.emit(total)
+            rate = Rate(total)
+            batch: list[Row] = []
+            last_emit = time.monotonic()
+            keep_thumbnails = self.scanner.cache is None
+            results = self.scanner.scan(paths, cancel=self._cancel.is_set)
+            try:
+                for result in results:
+                    if self._cancel.is_set():
+                        # Drain the batch already computed; the scanner stops before the next.
+                        continue
+                    batch.append(self._row(result, keep_thumbnails))
+                    done += 1
+                    from_cache += result.from_cache
+                    errors += result.prediction is None
+                    rate.update(done)
+                    now = time.monotonic()
+                    if len(batch) >= BATCH_ROWS or now - last_emit >= BATCH_SECONDS:
+                        self._emit(batch, rate)
+                        batch, last_emit = [], now
+            finally:
+                results.close()
+            if batch and not self._cancel.is_set():
+                self._emit(batch, rate)
+            elif batch:
+                done -= len(batch)
+        except Exception as exc:  # shown to the person as a message, never a traceback
+            self.error.emit(describe_scan_error(exc, self.folder))
+        cancelled = self._cancel.is_set() and done < total
+        stats = ScanStats(
+            self.folder, total, done, from_cache, errors, time.monotonic() - started, cancelled
+        )
+        self.finished.emit(cancelled, stats)
+
+    def _emit(self, batch: list[Row], rate: Rate) -> None:
+        self.results.emit(batch)
+        self.progress.emit(ScanProgress(rate.done, rate.total, rate.per_second, rate.seconds_left))
+
+    def _row(self, result: ScanResult, keep_thumbnail: bool) -> Row:
+        try:
+            mtime_ns = os.stat(result.path).st_mtime_ns
+        except OSError:
+            mtime_ns = 0
+        correction = None
+        if self.corrections is not None and result.prediction is not None:
+            correction = self.corrections.get(FileVersion(result.path, result.size, mtime_ns))
+        return Row(slim(result, keep_thumbnail), mtime_ns, correction)
+
+
+def describe_scan_error(exc: BaseException, folder: Path) -> str:
+    if isinstance(exc, PermissionError):
+        return f"You do not have permission to read the folder “{folder}”."
+    if isinstance(exc, FileNotFoundError):
+        return f"The folder “{folder}” no longer exists."
+    if isinstance(exc, OSError):
+        return f"The folder “{folder}” could not be read ({exc.strerror or exc})."
+    return f"The scan stopped because of an unexpected problem: {exc}"
+
+
+class Task(QThread):
+    """One call on a background thread, for short jobs (load the model, sort, undo).
+
+    ``fn`` receives the task so it can report progress and see a cancel request.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception, turned into words by the window
+    progressed = Signal(int, int)
+
+    def __init__(self, fn: Callable[[Task], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def report(self, done: int, total: int) -> None:
+        self.progressed.emit(done, total)
+
+    def run(self) -> None:
+        try:
+            result = self._fn(self)
+        except Exception as exc:
+            self.failed.emit(exc)
+        else:
+            self.succeeded.emit(result)

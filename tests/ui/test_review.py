@@ -1,0 +1,188 @@
+"""Reviewing: corrections by key and menu, undo and redo, persistence, preview, export."""
+
+from __future__ import annotations
+
+import csv
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from dogcat_desktop.core.report import COLUMNS
+from dogcat_desktop.ui import preview as preview_module
+from dogcat_desktop.ui import settings as keys
+from dogcat_desktop.ui.main_window import MainWindow
+from dogcat_desktop.ui.results_model import Role
+
+Flag = QItemSelectionModel.SelectionFlag
+
+
+def select(window, names: list[str]) -> None:
+    """Select the photos with these file names in the grid; the first becomes current."""
+    proxy, selection = window.proxy, window.grid.selectionModel()
+    selection.clearSelection()
+    current = None
+    for number in range(proxy.rowCount()):
+        index = proxy.index(number, 0)
+        name = index.data(Qt.ItemDataRole.DisplayRole)
+        if name in names:
+            selection.select(index, Flag.Select)
+            if name == names[0]:
+                current = index
+    assert current is not None, names
+    selection.setCurrentIndex(current, Flag.NoUpdate)
+
+
+def correction(window, name: str) -> str | None:
+    return window.model.row(window.model.row_for_path(window.folder / name)).correction
+
+
+def test_keys_correct_and_undo_stack_reverts(window, scan, photo_folder, qtbot):
+    scan(window, photo_folder)
+    name = "cat.2000.jpg"
+    select(window, [name])
+    window.grid.setFocus()
+
+    qtbot.keyClick(window.grid, Qt.Key.Key_D)
+    assert correction(window, name) == "dog"
+    qtbot.keyClick(window.grid, Qt.Key.Key_C)
+    assert correction(window, name) == "cat"
+    qtbot.keyClick(window.grid, Qt.Key.Key_N)
+    assert correction(window, name) == "other"
+    index = window.proxy.mapFromSource(
+        window.model.index(window.model.row_for_path(window.folder / name))
+    )
+    assert index.data(Role.CORRECTED) is True
+    assert index.data(Role.STATUS) == "other"
+
+    assert window.undo_stack.count() == 3
+    window.action_undo.trigger()
+    assert correction(window, name) == "cat"
+    window.undo_stack.undo()
+    assert correction(window, name) == "dog"
+    window.undo_stack.undo()
+    assert correction(window, name) is None
+    window.action_redo.trigger()
+    assert correction(window, name) == "dog"
+    assert window.action_redo.shortcuts()[0].toString() == "Ctrl+Shift+Z"
+    assert "Ctrl+Y" in [s.toString() for s in window.action_redo.shortcuts()]
+
+
+def test_context_menu_marks_every_selected_photo(window, scan, photo_folder):
+    scan(window, photo_folder)
+    names = ["dog.2000.jpg", "dog.2001.jpg", "dog.2002.jpg"]
+    select(window, names)
+
+    menu = window.build_context_menu()
+    action = next(a for a in menu.actions() if a.text().replace("&", "") == "Mark as Cat")
+    action.trigger()
+    assert [correction(window, name) for name in names] == ["cat"] * 3
+
+    window.undo_stack.undo()  # one step for the whole selection
+    assert [correction(window, name) for name in names] == [None] * 3
+
+
+def test_errors_cannot_be_labelled(window, scan, photo_folder, qtbot):
+    scan(window, photo_folder)
+    select(window, ["broken.jpg"])
+    qtbot.keyClick(window.grid, Qt.Key.Key_D)
+    assert correction(window, "broken.jpg") is None
+    assert window.undo_stack.count() == 0
+
+
+def test_corrections_survive_a_rescan_and_a_restart(window, scan, rescan, photo_folder, qtbot):
+    scan(window, photo_folder)
+    name = "cat.2003.jpg"
+    select(window, [name])
+    window.mark("dog")
+
+    rescan(window)
+    assert correction(window, name) == "dog"
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.scan_finished, timeout=60_000):
+        second.open_folder(photo_folder)
+    assert second.model.row(second.model.row_for_path(photo_folder / name)).correction == "dog"
+
+
+def test_unsure_filter_moves_on_after_each_label(window, scan, photo_folder, qtbot):
+    scan(window, photo_folder)
+    window.set_threshold(1.01)  # every photo is unsure now
+    window.set_filter("unsure")
+    before = window.proxy.rowCount()
+    assert before == 30
+    select(window, [window.proxy.index(0, 0).data()])
+
+    qtbot.keyClick(window.grid, Qt.Key.Key_C)
+    assert window.proxy.rowCount() == before - 1
+    assert window.grid.selectionModel().hasSelection()  # the next photo is ready
+    qtbot.keyClick(window.grid, Qt.Key.Key_D)
+    assert window.proxy.rowCount() == before - 2
+
+
+def test_preview_pane_and_large_preview(window, scan, photo_folder, qtbot, monkeypatch):
+    scan(window, photo_folder)
+    select(window, ["cat.2001.jpg"])
+    qtbot.waitUntil(lambda: window.preview.name.text() == "cat.2001.jpg", timeout=5000)
+    assert "×" in window.preview.details.text()
+    assert all(bar.format().endswith("%") for bar in window.preview.bars.values())
+    qtbot.waitUntil(
+        lambda: (
+            window.preview.image.pixmap() is not None and not window.preview.image.pixmap().isNull()
+        ),
+        timeout=5000,
+    )
+
+    shown = []
+    monkeypatch.setattr(
+        preview_module.PreviewDialog, "exec", lambda dialog: shown.append(dialog.path) or 0
+    )
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    assert shown == [photo_folder / "cat.2001.jpg"]
+
+
+def test_export_csv(window, scan, photo_folder, tmp_path):
+    scan(window, photo_folder)
+    select(window, ["dog.2003.jpg"])
+    window.mark("cat")
+    target = tmp_path / "out.csv"
+
+    window.export_csv(target)
+
+    with open(target, newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert tuple(rows[0].keys()) == (*COLUMNS, "corrected_by_user")
+    assert len(rows) == 31
+    by_name = {row["path"].rsplit("/", 1)[-1]: row for row in rows}
+    assert by_name["dog.2003.jpg"]["label"] == "cat"
+    assert by_name["dog.2003.jpg"]["corrected_by_user"] == "yes"
+    assert by_name["broken.jpg"]["status"] == "error"
+    assert by_name["cat.2000.jpg"]["corrected_by_user"] == "no"
+
+
+def test_settings_are_remembered(window, scan, photo_folder, qtbot):
+    scan(window, photo_folder, recursive=True)
+    window.set_thumbnail_size(208)
+    window.set_order("confidence")
+    window.set_threshold(0.9)
+    window.close()
+
+    again = MainWindow(load=False)
+    qtbot.addWidget(again)
+    assert again.delegate.thumbnail_size == 208
+    assert again.action_recursive.isChecked()
+    assert again.proxy.sort_order == "confidence"
+    assert again.model.threshold == 0.9
+    assert keys.read_list(again.settings, keys.RECENT_FOLDERS) == [str(photo_folder)]
+    assert again.settings.value(keys.LAST_FOLDER) == str(photo_folder)
+
+
+def test_help_dialogs(window):
+    rows = window.shortcut_list()
+    assert ("D", "Mark the selected photos as Dog") in rows
+    assert any(text == "Undo the last label change" for _keys, text in rows)
+    window.show_about()
+    title, text = window.messages[-1]
+    assert title == "About DogCat Sorter"
+    card = window.loaded.classifier.card.raw
+    assert f"{card['test']['cat_dog_accuracy']:.1%}" in text
+    assert card["date"][:10] in text

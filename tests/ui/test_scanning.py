@@ -1,0 +1,129 @@
+"""Scanning from the window: counts, errors, cancel, cache, waiting for the model."""
+
+from __future__ import annotations
+
+import shutil
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from dogcat_desktop.ui.filter_model import ResultsFilter
+from dogcat_desktop.ui.main_window import MainWindow
+from dogcat_desktop.ui.results_model import Role
+
+SCAN_TIMEOUT_MS = 60_000
+
+
+def test_scan_fills_the_model_and_lists_errors(window, scan, photo_folder):
+    cancelled, stats = scan(window, photo_folder)
+
+    assert not cancelled and not stats.cancelled
+    model = window.model
+    assert model.rowCount() == 31 == stats.done == stats.total
+    counts = model.counts()
+    assert sum(counts.values()) == model.rowCount()
+    assert counts["error"] == 1 == stats.errors
+    errors = [row for row in model.rows() if row.result.prediction is None]
+    assert [row.path.name for row in errors] == ["broken.jpg"]
+    assert errors[0].result.error  # a reason in words
+    window.set_filter("error")
+    assert window.proxy.rowCount() == 1
+    assert window.proxy.index(0, 0).data(Role.STATUS) == "error"
+    assert "1 error" in window.counts_label.text()
+
+
+def test_cancel_half_way_keeps_fewer_rows(window, qtbot, photo_folder, photo_sources):
+    for index, source in enumerate(photo_sources):  # 61 files: several scanner batches
+        shutil.copy2(source, photo_folder / f"copy-{index}-{source.name}")
+    total = len(list(photo_folder.iterdir()))
+    window.scan_progress.connect(lambda _progress: window.cancel_scan())
+
+    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS) as blocker:
+        window.open_folder(photo_folder)
+
+    cancelled, stats = blocker.args
+    assert cancelled and stats.cancelled
+    assert 0 < window.model.rowCount() < total
+    assert stats.done == window.model.rowCount()
+    assert not window.action_cancel.isEnabled()
+
+
+def test_rescan_uses_the_cache(window, scan, rescan, photo_folder):
+    scan(window, photo_folder)
+    hits_before = window.loaded.cache.hits
+
+    cancelled, stats = rescan(window)
+
+    assert not cancelled and not stats.cancelled
+    assert window.loaded.cache.hits > hits_before
+    assert stats.from_cache == 31
+    assert all(row.result.from_cache for row in window.model.rows())
+    # Rows keep no thumbnail bytes (the cache has them); the provider reads them on demand.
+    row = next(row for row in window.model.rows() if row.result.prediction is not None)
+    assert row.result.thumbnail is None and row.result.embedding is None
+    assert window.thumbnails.pixmap(row.path, 64) is not None
+
+
+def test_scan_requested_before_the_model_is_ready_waits(qtbot, photo_folder):
+    window = MainWindow(load=False)
+    qtbot.addWidget(window)
+    window.open_folder(photo_folder)
+    assert window.model.rowCount() == 0
+    assert "Loading model" in window.statusBar().currentMessage()
+
+    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS) as blocker:
+        window.start_model_load()
+
+    assert not blocker.args[0]
+    assert window.model.rowCount() == 31
+
+
+def test_subfolders_only_when_asked(window, scan, photo_folder):
+    inner = photo_folder / "holiday"
+    inner.mkdir()
+    for photo in sorted(photo_folder.glob("cat.*"))[:2]:
+        shutil.copy2(photo, inner / photo.name)
+
+    scan(window, photo_folder, recursive=False)
+    assert window.model.rowCount() == 31
+    scan(window, photo_folder, recursive=True)
+    assert window.model.rowCount() == 33
+    assert window.recursive_box.isChecked()
+
+
+def test_dropping_a_folder_opens_it(window, qtbot, photo_folder):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo_folder))])
+    event = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
+        window.dropEvent(event)
+    assert window.folder == photo_folder
+    assert window.model.rowCount() == 31
+
+
+def test_filter_and_order(window, scan, photo_folder):
+    scan(window, photo_folder)
+    proxy: ResultsFilter = window.proxy
+
+    window.set_order("confidence")
+    rows = [proxy.index(i, 0).data(Role.ROW) for i in range(proxy.rowCount())]
+    assert rows[-1].result.prediction is None  # errors last
+    known = [row.result.prediction.confidence for row in rows[:-1]]
+    assert known == sorted(known)
+
+    window.set_order("name")
+    names = [proxy.index(i, 0).data(Qt.ItemDataRole.DisplayRole) for i in range(proxy.rowCount())]
+    assert names == sorted(names, key=str.lower)
+
+    counts = window.model.counts()
+    for key in ("dog", "cat", "other", "unsure"):
+        window.set_filter(key)
+        assert proxy.rowCount() == counts.get(key, 0)
+    window.set_filter("all")
+    assert proxy.rowCount() == 31

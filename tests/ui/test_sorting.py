@@ -1,0 +1,187 @@
+"""Sorting from the window: the preview dialog, the moves, undo, and errors in words."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog, QTreeWidget
+
+from dogcat_desktop.core import folder_lock, moves
+from dogcat_desktop.ui import sort_dialog
+from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
+
+TIMEOUT = 60_000
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (but the app's own state) with its SHA-256."""
+    result = {}
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != folder_lock.STATE_DIR_NAME]
+        for name in files:
+            path = Path(root) / name
+            result[path.relative_to(folder).as_posix()] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+    return result
+
+
+@pytest.fixture()
+def answer(monkeypatch):
+    """Replaces the preview dialog's exec: records each dialog and answers as told."""
+    seen: list[SortPreviewDialog] = []
+    reply = {"code": QDialog.DialogCode.Accepted}
+
+    def fake_exec(dialog: SortPreviewDialog) -> int:
+        seen.append(dialog)
+        return reply["code"]
+
+    monkeypatch.setattr(sort_dialog.SortPreviewDialog, "exec", fake_exec)
+    return seen, reply
+
+
+def label(window, names: list[str], value: str) -> None:
+    changes = []
+    for name in names:
+        row = window.model.row(window.model.row_for_path(window.folder / name))
+        changes.append((row.version, row.correction, value))
+    from dogcat_desktop.ui.commands import CorrectionCommand
+
+    window.undo_stack.push(CorrectionCommand(window.apply_corrections, changes, value))
+
+
+def sort(window, qtbot):
+    """Trigger the sort and wait for it and for the re-scan that follows."""
+    with qtbot.waitSignal(window.sort_finished, timeout=TIMEOUT) as done:
+        window.action_sort.trigger()
+    report = done.args[0]
+    qtbot.waitUntil(lambda: window.session is None and not window.busy, timeout=TIMEOUT)
+    return report
+
+
+def test_sort_then_undo_restores_the_exact_tree(window, scan, photo_folder, qtbot, answer):
+    seen, _reply = answer
+    scan(window, photo_folder)
+    original = tree(photo_folder)
+    label(window, ["cat.2000.jpg", "cat.2001.jpg"], "cat")
+    label(window, ["dog.2000.jpg"], "dog")
+    label(window, ["dog.2001.jpg"], "other")
+    expected = {
+        row.path.name: window.sort_label(row)
+        for row in window.model.rows()
+        if window.sort_label(row) in ("dog", "cat")
+    }
+
+    report = sort(window, qtbot)
+
+    assert len(seen) == 1 and seen[0].cancel_button.isDefault()
+    assert report.moved == len(expected) >= 3 and not report.failures
+    for name, value in expected.items():
+        assert (photo_folder / f"{value}s" / name).exists()
+        assert not (photo_folder / name).exists()
+    assert (photo_folder / "dog.2001.jpg").exists()  # neither: stays
+    assert (photo_folder / "broken.jpg").exists()  # error: stays
+    assert window.model.rowCount() == 31 - len(expected)  # re-scanned without the moved ones
+    assert window.action_undo_sort.isEnabled()
+
+    with qtbot.waitSignal(window.undo_finished, timeout=TIMEOUT) as done:
+        window.action_undo_sort.trigger()
+    assert done.args[0].complete
+    qtbot.waitUntil(
+        lambda: window.session is None and window.model.rowCount() == 31, timeout=TIMEOUT
+    )
+
+    assert tree(photo_folder) == original
+    assert not window.action_undo_sort.isEnabled()
+    # Corrections followed the photos there and back.
+    row = window.model.row(window.model.row_for_path(photo_folder / "dog.2000.jpg"))
+    assert row.correction == "dog"
+
+
+def test_cancel_is_the_default_and_moves_nothing(window, scan, photo_folder, qtbot, answer):
+    _seen, reply = answer
+    reply["code"] = QDialog.DialogCode.Rejected
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+    original = tree(photo_folder)
+
+    assert sort(window, qtbot) is None
+    assert tree(photo_folder) == original
+    assert not (photo_folder / "cats").exists()
+
+
+def test_preview_dialog_lists_counts_and_collisions(window, scan, photo_folder, qtbot):
+    (photo_folder / "cats").mkdir()
+    shutil.copy2(photo_folder / "cat.2001.jpg", photo_folder / "cats" / "cat.2000.jpg")
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg", "cat.2001.jpg"], "cat")
+    plan = window.build_plan()
+
+    dialog = SortPreviewDialog(plan, {"other": 1, "unsure": 2, "error": 1})
+    qtbot.addWidget(dialog)
+
+    assert dialog.cancel_button.isDefault() and not dialog.move_button.isDefault()
+    table = dialog.findChild(QTreeWidget, "collisions")
+    assert table.topLevelItemCount() == 1
+    assert table.topLevelItem(0).text(0) == "cat.2000.jpg"
+    assert table.topLevelItem(0).text(1) == "cats/cat.2000 (1).jpg"
+    assert dialog.move_button.text() == f"Move {len(plan.moves)} photos"
+
+
+def test_read_only_destination_is_reported_in_words(
+    window, scan, photo_folder, qtbot, answer, monkeypatch
+):
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+    label(window, ["dog.2000.jpg"], "dog")
+    original = tree(photo_folder)
+    real_mkdir = os.mkdir
+
+    def refuse(path, *args, **kwargs):
+        if Path(path).name in ("dogs", "cats"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(moves.os, "mkdir", refuse)
+
+    report = sort(window, qtbot)
+
+    assert report.moved == 0 and report.failures
+    title, text = window.messages[-1]
+    assert title == "Sort finished with problems"
+    assert "could not be moved" in text and "read-only" in text
+    assert "Traceback" not in text
+    assert tree(photo_folder) == original
+
+
+def test_busy_folder_is_reported_in_words(window, scan, photo_folder, qtbot, answer, monkeypatch):
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+
+    def busy(folder):
+        raise folder_lock.FolderBusyError(
+            f"{folder} is already being sorted or restored by another program."
+        )
+
+    monkeypatch.setattr(moves.folder_lock, "acquire", busy)
+
+    assert sort(window, qtbot) is None
+    title, text = window.messages[-1]
+    assert title == "The photos were not sorted"
+    assert "already being sorted" in text
+    assert (photo_folder / "cat.2000.jpg").exists()
+
+
+def test_nothing_to_sort_says_so(window, scan, photo_folder, qtbot, answer):
+    seen, _reply = answer
+    scan(window, photo_folder)
+    window.set_threshold(1.01)  # nothing is sure, nothing labelled
+
+    assert sort(window, qtbot) is None
+    assert seen == []
+    assert window.messages[-1][0] == "Nothing to sort"
