@@ -43,14 +43,13 @@ else:
 pixels = np.load(npy).astype(np.float32)
 first = infer(pixels[:1])
 startup = time.perf_counter() - t0
-if runtime == "litert":
-    # LiteRT signature runners resize on demand; warm the batch size once.
-    pass
 infer(pixels[:batch])
 n = (len(pixels) // batch) * batch
-t1 = time.perf_counter()
-probs = [infer(pixels[i:i + batch]) for i in range(0, n, batch)]
-elapsed = time.perf_counter() - t1
+elapsed = float("inf")
+for _ in range(3):  # best of three: the least disturbed by anything else on the machine
+    t1 = time.perf_counter()
+    probs = [infer(pixels[i:i + batch]) for i in range(0, n, batch)]
+    elapsed = min(elapsed, time.perf_counter() - t1)
 print(json.dumps({"startup_s": startup, "ms_per_image": elapsed / n * 1000,
                   "probs": np.concatenate(probs).tolist()[:8]}))
 """
