@@ -30,6 +30,17 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The double-click app: dist/dogcat-sorter/ with dogcat-sorter and dogcat-sorter-cli.
+package: $(DEV_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN build.spec
+	@du -sh dist/dogcat-sorter
+
+bench: $(DEV_STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(DEV_STAMP)
+	$(BIN)/python benchmarks/run.py --quick
+
 # Rebuild the bundled model from the shared photos (about 30-40 min on 2 CPU cores).
 model: $(DEV_STAMP)
 	$(BIN)/python -m training \

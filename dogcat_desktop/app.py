@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="scan FOLDER, print the counts per label and exit",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # For benchmarks/startup.py: print the wall-clock time once the window is on screen, then quit.
+    parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -44,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dogcat-sorter: {folder} is not a folder", file=sys.stderr)
         return EXIT_USAGE
 
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from .resources import resources_dir
     from .ui.main_window import MainWindow
     from .ui.settings import APPLICATION, ORGANIZATION
 
@@ -54,10 +60,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("DogCat Sorter")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("dogcat-sorter")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "dogcat-sorter.svg")))
 
     self_test = args.self_test is not None
     window = MainWindow(interactive=not self_test)
     window.show()
+    if args.quit_when_shown:
+
+        def shown() -> None:
+            app.processEvents()
+            print(f"shown {time.time():.6f}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, shown)
+        return app.exec()
     if folder is not None:
         window.open_folder(folder, recursive=args.recursive or None)
     if not self_test:
