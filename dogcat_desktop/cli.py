@@ -44,7 +44,9 @@ def _classify(args: argparse.Namespace) -> int:
     failed = 0
     with contextlib.ExitStack() as stack:
         output = (
-            stack.enter_context(open(args.output, "w", newline="", encoding="utf-8", errors=NAME_ERRORS))
+            stack.enter_context(
+                open(args.output, "w", newline="", encoding="utf-8", errors=NAME_ERRORS)
+            )
             if args.output
             else sys.stdout
         )
@@ -63,6 +65,7 @@ def _classify(args: argparse.Namespace) -> int:
 
 def _sort(args: argparse.Namespace) -> int:
     from .core.folder_lock import LockError
+    from .core.journal import JournalWriteError
     from .core.labels import Status
     from .core.moves import execute_plan, plan_sort
     from .core.progress import TerminalBar
@@ -100,7 +103,7 @@ def _sort(args: argparse.Namespace) -> int:
     progress = TerminalBar(len(plan.moves))
     try:
         report = execute_plan(plan, progress=lambda done, _total: progress.update(done))
-    except LockError as exc:
+    except (LockError, JournalWriteError) as exc:  # nothing was moved
         progress.close()
         print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
         return EXIT_SOME_FAILED

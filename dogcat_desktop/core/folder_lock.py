@@ -11,6 +11,7 @@ host is never broken, because whether its owner is alive cannot be known from he
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import socket
@@ -127,12 +128,21 @@ def _is_stale(path: Path, owner: dict | None) -> bool:
 
 
 def _create_exclusive(path: Path, payload: dict) -> None:
+    """Create ``path`` holding ``payload``, or leave nothing behind.
+
+    A lock file left empty (the disk filled up while writing it) would read as a lock being
+    written right now and hold off every sort of the folder for a while.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         os.write(fd, json.dumps(payload).encode("utf-8"))
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)
 
 
 def _break_stale(lock: Path, seen: dict | None) -> None:
@@ -171,6 +181,11 @@ def _try_take(lock: Path, payload: dict) -> bool:
         raise LockUnavailableError(
             f"Cannot write in {lock.parent.parent}: permission denied (the folder is read-only)."
         ) from exc
+    except OSError as exc:
+        reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only"}.get(
+            exc.errno or 0, exc.strerror or str(exc)
+        )
+        raise LockUnavailableError(f"Cannot write in {lock.parent.parent}: {reason}.") from exc
     return True
 
 

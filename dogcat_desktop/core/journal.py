@@ -492,10 +492,20 @@ def undo_last(folder: str | os.PathLike[str], *, use_lock: bool = True) -> UndoR
             return report
         journal = read_journal(infos[0].path)
         report.journal_path = journal.path
-        with JournalWriter.reopen(journal.path) as writer:
+        try:
+            writer = JournalWriter.reopen(journal.path)
+        except JournalWriteError as exc:
+            report.failures.append((journal.path, str(exc)))
+            return report
+        with writer:
             for entry in reversed(journal.entries.values()):
                 try:
                     _undo_entry(entry, writer, report)
+                except JournalWriteError as exc:
+                    # Each step is journaled before it is taken; without that, stop here. The
+                    # journal still describes the disk, so running undo again carries on.
+                    report.failures.append((journal.path, str(exc)))
+                    return report
                 except OSError as exc:
                     where = Path(entry.move["src"]) if entry.move else journal.path
                     report.failures.append((where, exc.strerror or str(exc)))
@@ -520,6 +530,10 @@ def _undo_entry(entry: JournalEntry, writer: JournalWriter, report: UndoReport) 
     from dogcat_desktop.core.moves import MoveError, free_names, transfer  # moves imports us
 
     if entry.move is None or entry.restored is not None:
+        return
+    if entry.restore is None and not entry.maybe_moved:
+        # Failed or rolled back: the photo never left, and its transfer cleaned up after itself.
+        # Looking at the destination again could only fail (a read-only disk) and block undo.
         return
     original = Path(entry.move["src"])
     # A previous undo may have been interrupted while moving this photo back.

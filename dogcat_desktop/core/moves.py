@@ -270,8 +270,12 @@ def _drop_placeholder(target: Path) -> None:
             os.unlink(target)
 
 
-def _copy_to_temp(source: Path, temp: Path, expected_size: int) -> None:
-    """Copy, verify the size and fsync, so that the copy is complete before the source goes."""
+def _copy_to_temp(source: Path, temp: Path, before: os.stat_result) -> None:
+    """Copy, verify and fsync, so that the copy is complete before the source goes.
+
+    A photo written to while it is copied (an editor saving in place) would give a torn copy
+    that the source's removal then makes the only one; it is left where it is instead.
+    """
     try:
         fin = open(source, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
@@ -281,9 +285,12 @@ def _copy_to_temp(source: Path, temp: Path, expected_size: int) -> None:
         fout.flush()
         os.fsync(fout.fileno())
         written = os.fstat(fout.fileno()).st_size
-    if written != expected_size:
+        after = os.fstat(fin.fileno())
+    if _identity(after) != _identity(before):
+        raise MoveError("the photo changed while it was being copied; it was left in place")
+    if written != before.st_size:
         raise MoveError(
-            f"the copy came out {written} bytes instead of {expected_size}; the photo was left "
+            f"the copy came out {written} bytes instead of {before.st_size}; the photo was left "
             "in place"
         )
     with contextlib.suppress(OSError):
@@ -353,12 +360,12 @@ def transfer(
                 else:
                     assert temp is not None
                     if not temp_ready:
-                        _copy_to_temp(source, temp, st.st_size)
+                        _copy_to_temp(source, temp, st)
                         temp_ready = True
                     _publish_temp(temp, target, log, phase, seq)
                     temp = None
                     fsync_dir(target.parent)
-                    _remove_source_after_copy(source, target)
+                    _remove_source_after_copy(source, target, st)
                 return target, method
             except FileExistsError:
                 target = next(candidates)
@@ -386,6 +393,24 @@ def _source_error(exc: OSError) -> OSError:
     return exc
 
 
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    """Which file, at which size and modification time."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _still_the_moved_file(source: Path, moved: os.stat_result) -> bool:
+    """Whether ``source`` still names the file that was moved, and may be removed.
+
+    A photo saved over meanwhile (editors write a new file and rename it onto the old name)
+    is another file: removing it would lose the new version, so it stays.
+    """
+    try:
+        now = os.lstat(source)
+    except FileNotFoundError:
+        return False
+    return (now.st_dev, now.st_ino) == (moved.st_dev, moved.st_ino)
+
+
 def _link_then_unlink(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
@@ -402,6 +427,8 @@ def _link_then_unlink(source: Path, target: Path) -> None:
             raise _SwitchMethodError("rename") from exc
         raise
     try:
+        if not _still_the_moved_file(source, os.lstat(target)):
+            return  # gone or replaced meanwhile; the photo that was linked is at its new place
         os.unlink(source)
     except FileNotFoundError:
         pass  # someone removed the old name meanwhile; the photo is at its new place
@@ -435,8 +462,10 @@ def _publish_temp(
     os.unlink(temp)
 
 
-def _remove_source_after_copy(source: Path, target: Path) -> None:
+def _remove_source_after_copy(source: Path, target: Path, copied: os.stat_result) -> None:
     try:
+        if not _still_the_moved_file(source, copied):
+            return  # gone or replaced meanwhile; the copy of what was there is at its new place
         os.unlink(source)
     except FileNotFoundError:
         pass
