@@ -6,13 +6,14 @@ Kept in SQLite in the user's cache directory so re-scanning a folder of 10,000 p
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .paths import path_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -29,18 +30,6 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (path, model)
 );
 """
-
-
-def _key(path: Path) -> str | bytes:
-    """The absolute path; a name that is not valid UTF-8 (kept by Python as surrogate escapes,
-    which SQLite cannot store as text) becomes its raw bytes, a BLOB never equal to any text key.
-    """
-    key = os.path.abspath(path)
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        return os.fsencode(key)
-    return key
 
 
 @dataclass(frozen=True)
@@ -72,7 +61,7 @@ class ScanCache:
             row = self._db.execute(
                 "SELECT probabilities, embedding, thumbnail, width, height, error, size, mtime_ns"
                 " FROM results WHERE path = ? AND model = ?",
-                (_key(path), self._model),
+                (path_key(path), self._model),
             ).fetchone()
         if row is None or row[6] != size or row[7] != mtime_ns:
             self.misses += 1
@@ -95,7 +84,7 @@ class ScanCache:
             self._db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    _key(path),
+                    path_key(path),
                     size,
                     mtime_ns,
                     self._model,
@@ -113,7 +102,7 @@ class ScanCache:
         with self._lock:
             row = self._db.execute(
                 "SELECT thumbnail FROM results WHERE path = ? AND model = ?",
-                (_key(path), self._model),
+                (path_key(path), self._model),
             ).fetchone()
         return row[0] if row else None
 

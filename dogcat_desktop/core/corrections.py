@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .labels import CLASSES
+from .paths import path_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (
@@ -46,17 +47,6 @@ class FileVersion:
         return cls(Path(path), stat.st_size, stat.st_mtime_ns)
 
 
-def _key(path: Path) -> str | bytes:
-    """The absolute path; a name that is not valid UTF-8 (surrogate escapes, which SQLite
-    cannot store as text) is kept as its raw bytes instead."""
-    key = os.path.abspath(path)
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        return os.fsencode(key)
-    return key
-
-
 class CorrectionStore:
     """Thread-safe: the scan worker reads while the window writes."""
 
@@ -73,7 +63,7 @@ class CorrectionStore:
         with self._lock:
             row = self._db.execute(
                 "SELECT label, size, mtime_ns FROM corrections WHERE path = ?",
-                (_key(version.path),),
+                (path_key(version.path),),
             ).fetchone()
         if row is None or row[1] != version.size or row[2] != version.mtime_ns:
             return None
@@ -96,12 +86,12 @@ class CorrectionStore:
                 for version, label in changes:
                     if label is None:
                         self._db.execute(
-                            "DELETE FROM corrections WHERE path = ?", (_key(version.path),)
+                            "DELETE FROM corrections WHERE path = ?", (path_key(version.path),)
                         )
                     else:
                         self._db.execute(
                             "INSERT OR REPLACE INTO corrections VALUES (?, ?, ?, ?, ?)",
-                            (_key(version.path), version.size, version.mtime_ns, label, now),
+                            (path_key(version.path), version.size, version.mtime_ns, label, now),
                         )
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -112,7 +102,8 @@ class CorrectionStore:
         """Follow a file that moved (a sort or its undo) without changing its content."""
         with self._lock:
             self._db.execute(
-                "UPDATE OR REPLACE corrections SET path = ? WHERE path = ?", (_key(new), _key(old))
+                "UPDATE OR REPLACE corrections SET path = ? WHERE path = ?",
+                (path_key(new), path_key(old)),
             )
 
     def __len__(self) -> int:

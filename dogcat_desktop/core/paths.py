@@ -9,6 +9,18 @@ from pathlib import Path
 APP_DIR_NAME = "dogcat-sorter"
 
 
+def path_key(path: str | os.PathLike[str]) -> str | bytes:
+    """How a file is keyed in the app's SQLite stores: its absolute path, or, for a name that is
+    not valid UTF-8 (surrogate escapes, which SQLite cannot store as text), its raw bytes, a
+    BLOB never equal to any text key."""
+    key = os.path.abspath(path)
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(key)
+    return key
+
+
 def user_cache_dir() -> Path:
     """Where re-creatable data (the scan cache) goes; ``DOGCAT_SORTER_CACHE_DIR`` overrides."""
     override = os.environ.get("DOGCAT_SORTER_CACHE_DIR")
