@@ -20,6 +20,7 @@ from .cache import CachedResult, ScanCache
 from .classifier import Classifier, Prediction, to_prediction
 from .imaging import DecodedImage, ImageReadError, decode, encode_thumbnail, is_image_name
 from .labels import SORT_FOLDERS, Status
+from .priority import lower_this_thread
 
 STATE_DIR_NAME = ".dogcat-sorter"
 
@@ -135,11 +136,14 @@ class Scanner:
         cache: ScanCache | None = None,
         batch_size: int = 16,
         workers: int | None = None,
+        background: bool = False,
     ) -> None:
         self.classifier = classifier
         self.cache = cache
         self.batch_size = batch_size
         self.workers = workers or max(2, os.cpu_count() or 2)
+        # In the GUI, decoding threads run at background priority (see core.priority).
+        self._initializer = lower_this_thread if background else None
 
     def scan(
         self, paths: Sequence[Path], cancel: Callable[[], bool] | None = None
@@ -147,7 +151,9 @@ class Scanner:
         """Yield one result per path, in order. Stops early (between batches) when cancelled."""
         window = self.batch_size * 3
         pending: deque[tuple[Path, Future[_Decoded] | ScanResult]] = deque()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="decode") as pool:
+        with ThreadPoolExecutor(
+            self.workers, thread_name_prefix="decode", initializer=self._initializer
+        ) as pool:
             queue = iter(paths)
             exhausted = False
             while True:

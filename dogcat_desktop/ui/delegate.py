@@ -6,7 +6,16 @@ Painted by hand rather than with widgets so 10,000 rows cost nothing until they 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..core.labels import DISPLAY_NAMES
@@ -41,6 +50,7 @@ class PhotoDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self.thumbnail_size = DEFAULT_THUMBNAIL
+        self._badges: dict[tuple, QPixmap] = {}
 
     def cell_size(self, metrics: QFontMetrics) -> QSize:
         side = self.thumbnail_size + 2 * PADDING
@@ -126,12 +136,7 @@ class PhotoDelegate(QStyledItemDelegate):
             width,
             height,
         )
-        clip = QPainterPath()
-        clip.addRoundedRect(target, 4, 4)
-        painter.save()
-        painter.setClipPath(clip)
-        painter.drawPixmap(target.topLeft(), pixmap)
-        painter.restore()
+        painter.drawPixmap(target.topLeft(), pixmap)  # corners already rounded in the cache
         return target
 
     def _paint_badges(self, painter: QPainter, area: QRectF, row: Row, status: str) -> None:
@@ -167,15 +172,40 @@ class PhotoDelegate(QStyledItemDelegate):
                 text,
             )
 
-    @staticmethod
     def _pill(
-        painter: QPainter, rect: QRectF, background: QColor, foreground: QColor, text: str
+        self, painter: QPainter, rect: QRectF, background: QColor, foreground: QColor, text: str
     ) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(background)
-        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
-        painter.setPen(foreground)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        """A rounded label; rendered once per look and reused, since text layout is the
+        costliest part of painting a cell and a grid shows the same few badges many times."""
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        key = (
+            text,
+            background.rgba(),
+            foreground.rgba(),
+            rect.width(),
+            rect.height(),
+            painter.font().key(),
+            ratio,
+        )
+        pixmap = self._badges.get(key)
+        if pixmap is None:
+            pixmap = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            badge = QPainter(pixmap)
+            badge.setRenderHint(QPainter.RenderHint.Antialiasing)
+            badge.setFont(painter.font())
+            local = QRectF(0, 0, rect.width(), rect.height())
+            badge.setPen(Qt.PenStyle.NoPen)
+            badge.setBrush(background)
+            badge.drawRoundedRect(local, rect.height() / 2, rect.height() / 2)
+            badge.setPen(foreground)
+            badge.drawText(local, Qt.AlignmentFlag.AlignCenter, text)
+            badge.end()
+            if len(self._badges) > 512:
+                self._badges.clear()
+            self._badges[key] = pixmap
+        painter.drawPixmap(rect.topLeft(), pixmap)
 
     @staticmethod
     def _person_mark(painter: QPainter, rect: QRectF) -> None:

@@ -20,6 +20,7 @@ from ..core.cache import ScanCache
 from ..core.classifier import Classifier
 from ..core.corrections import CorrectionStore, FileVersion
 from ..core.paths import user_cache_dir
+from ..core.priority import lower_this_thread
 from ..core.progress import Rate
 from ..core.scan import Scanner, ScanResult, list_photos
 from .results_model import Row, slim
@@ -37,14 +38,18 @@ class LoadedModel:
 
 
 def load_model(model_dir: Path) -> LoadedModel:
-    """The classifier and its scan cache; a cache that cannot be opened only costs speed."""
+    """The classifier and its scan cache; a cache that cannot be opened only costs speed.
+
+    Runs on a background thread lowered first, so the model runtime's worker threads, which
+    it starts here, inherit background priority."""
+    lower_this_thread()
     classifier = Classifier(model_dir)
     cache: ScanCache | None
     try:
         cache = ScanCache(user_cache_dir() / CACHE_FILE_NAME, classifier.model_id)
     except (OSError, sqlite3.Error):
         cache = None
-    return LoadedModel(classifier, Scanner(classifier, cache), cache)
+    return LoadedModel(classifier, Scanner(classifier, cache, background=True), cache)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class ScanWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        lower_this_thread()  # the model runs on this thread too: the window goes first
         started = time.monotonic()
         done = from_cache = errors = 0
         total = 0
