@@ -181,7 +181,7 @@ def main() -> int:
 
     figures: dict = {"cores": cores(), "quick": quick}
     for name, folder, n_base in (("small", small, n_base_small), ("12mp", big, n_base_big)):
-        scan = measure_scan(folder, repeats=1 if quick else 2)
+        scan = measure_scan(folder, repeats=2)
         base = measure_baseline(folder, n_base)
         bound = measure_bound(folder, min(64, n_small if name == "small" else n_big))
         figures[name] = {
