@@ -50,7 +50,7 @@ def classified(test_set, tmp_path_factory) -> dict[Path, dict]:
     # which are where the app itself sorts photos to.
     folders = sorted({str(p.parent) for p, label in test_set.items() if label != "other"})
     others = [str(p) for p, label in test_set.items() if label == "other"]
-    status = cli.main(["classify", *folders, *others, "--output", str(out)])
+    status = cli.main(["classify", "--no-cache", *folders, *others, "--output", str(out)])
     assert status == 0
     with out.open() as stream:
         return {Path(row["path"]).resolve(): row for row in csv.DictReader(stream)}
