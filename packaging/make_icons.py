@@ -1,6 +1,6 @@
 """Render resources/icons/dogcat-sorter.svg to the PNG, ICO and ICNS files the bundle uses.
 
-    python packaging/make_icons.py
+python packaging/make_icons.py
 """
 
 from __future__ import annotations

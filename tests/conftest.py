@@ -6,30 +6,19 @@ import os
 from pathlib import Path
 
 import pytest
+from support import DATA, WEIGHTS, require
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-PROJECT = Path(__file__).resolve().parents[1]
-SHARED = PROJECT.parent / "shared"
-DATA = SHARED / "data"
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_1.00_224_no_top.weights.h5"
-BUNDLED_MODEL = PROJECT / "resources" / "model"
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data not found: {path}")
-    return path
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    return _require(DATA)
+    return require(DATA)
 
 
 @pytest.fixture(scope="session")
 def base_weights() -> Path:
-    return _require(WEIGHTS)
+    return require(WEIGHTS)
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import BUNDLED_MODEL as MODEL
 
 from dogcat_desktop import cli
 from dogcat_desktop.core.labels import CLASSES
 from training import data as datasets
 
-MODEL = Path(__file__).resolve().parents[1] / "resources" / "model"
 CARD = json.loads((MODEL / "model_card.json").read_text()) if MODEL.exists() else None
 
 pytestmark = [
@@ -37,8 +37,9 @@ def test_set(shared_data) -> dict[Path, str]:
     for example in (*validation, *other_slice):
         truth[example.path] = example.class_name
     assert len(truth) == CARD["data"]["test"]["files"]
-    assert datasets.file_list_hash([*validation, *other_slice]) == (
-        CARD["data"]["test"]["file_list_sha256"]
+    assert (
+        datasets.file_list_hash([*validation, *other_slice])
+        == (CARD["data"]["test"]["file_list_sha256"])
     )
     return truth
 

@@ -9,15 +9,13 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-PROJECT = Path(__file__).resolve().parents[1]
+from support import child_env
 
 
 def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    env = child_env()
     return subprocess.run(
         [sys.executable, "-m", "dogcat_desktop.cli", *args],
         capture_output=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import shutil
@@ -13,17 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-PROJECT = Path(__file__).resolve().parents[1]
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file, the app's own state folder aside."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and ".dogcat-sorter" not in p.parts
-    }
+from support import STATE_DIR_NAME, child_env, snapshot
 
 
 def cli(*args: str, slow_link: float = 0.0) -> subprocess.Popen:
@@ -41,7 +30,7 @@ def cli(*args: str, slow_link: float = 0.0) -> subprocess.Popen:
         "from dogcat_desktop.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    env = child_env()
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
@@ -69,16 +58,16 @@ def pets(tmp_path, cat_photos, dog_photos) -> Path:
 def test_dry_run_moves_nothing_then_sort_and_undo_restore_the_tree(pets):
     (pets / "dogs").mkdir()
     shutil.copy(pets / "dog.2000.jpg", pets / "dogs" / "dog.2000.jpg")  # a name collision
-    before = tree(pets)
+    before = snapshot(pets)
     status, out = run("sort", str(pets), "--dry-run")
     assert status == 0, out
     assert "6 photos -> cats/" in out and "6 photos -> dogs/" in out
     assert "dog.2000.jpg -> dogs/dog.2000 (1).jpg" in out
-    assert tree(pets) == before
+    assert snapshot(pets) == before
 
     status, out = run("sort", str(pets))
     assert status == 0, out
-    after = tree(pets)
+    after = snapshot(pets)
     assert sorted(after) == sorted(
         [f"cats/cat.{n}.jpg" for n in range(2000, 2006)]
         + [f"dogs/dog.{n}.jpg" for n in range(2000, 2006)]
@@ -88,7 +77,7 @@ def test_dry_run_moves_nothing_then_sort_and_undo_restore_the_tree(pets):
 
     status, out = run("undo", str(pets))
     assert status == 0, out
-    assert tree(pets) == before
+    assert snapshot(pets) == before
     status, out = run("undo", str(pets))
     assert "Nothing to undo" in out
 
@@ -104,14 +93,14 @@ def test_sigkill_mid_sort_then_undo_restores_everything(tmp_path, cat_photos, do
     photos = [*cat_photos[:150], *dog_photos[:150]]
     for photo in photos:
         shutil.copy(photo, folder)
-    before = tree(folder)
+    before = snapshot(folder)
     assert len(before) == 300
     run("classify", str(folder))  # warm the cache so the kill lands among the moves
 
     rng = random.Random(seed)
     stop_after = rng.randint(5, 250)
     process = cli("sort", str(folder), slow_link=0.004)
-    state = folder / ".dogcat-sorter"
+    state = folder / STATE_DIR_NAME
     deadline = time.monotonic() + 120
     killed_mid_sort = False
     while time.monotonic() < deadline and process.poll() is None:
@@ -125,11 +114,11 @@ def test_sigkill_mid_sort_then_undo_restores_everything(tmp_path, cat_photos, do
     assert killed_mid_sort, "the sort finished before it could be killed"
     assert process.returncode == -signal.SIGKILL
 
-    middle = tree(folder)
+    middle = snapshot(folder)
     # Nothing lost mid-way: every photo exists, at most one briefly under two names.
     assert set(middle.values()) == set(before.values())
     assert len(middle) in (300, 301)
     status, out = run("undo", str(folder))
     assert status == 0, out
-    assert tree(folder) == before
+    assert snapshot(folder) == before
     assert not (folder / "dogs").exists() and not (folder / "cats").exists()

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import PROJECT
 
-PROJECT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 

@@ -12,45 +12,29 @@ Prints ``READY <total>``, then ``PROGRESS <done>`` after each file, then ``DONE`
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 import time
 from pathlib import Path
 
+# Run as a script, not under pytest: the project and tests/ (for support.py) go on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dogcat_desktop.core.folder_lock import STATE_DIR_NAME
-from dogcat_desktop.core.moves import TEMP_PREFIX, execute_plan, plan_sort
+from support import cross_disk, labelled
 
-
-def label_of(path: Path) -> str | None:
-    for prefix, label in (("dog", "dog"), ("cat", "cat"), ("other", "other")):
-        if path.name.startswith(prefix):
-            return label
-    return None
-
-
-def scan(folder: Path) -> list[tuple[Path, str | None]]:
-    """What the app's scanner would hand over: every photo, in a stable order."""
-    return [
-        (path, label_of(path))
-        for path in sorted(folder.rglob("*.jpg"))
-        if STATE_DIR_NAME not in path.parts and not path.name.startswith(TEMP_PREFIX)
-    ]
+from dogcat_desktop.core.moves import execute_plan, plan_sort
 
 
 def main() -> None:
     folder = Path(sys.argv[1])
     copy_mode = os.environ.get("DOGCAT_CHILD_MODE") == "copy"
     pause_at = int(os.environ.get("DOGCAT_CHILD_PAUSE_AT", "0"))
-    real_link = os.link
+    real_link = cross_disk(os.link) if copy_mode else os.link
     links = 0
 
     def link(src: str | os.PathLike[str], dst: str | os.PathLike[str], **kwargs: object) -> None:
         nonlocal links
-        if copy_mode and not Path(src).name.startswith(TEMP_PREFIX):
-            raise OSError(errno.EXDEV, "Invalid cross-device link")
         real_link(src, dst, **kwargs)
         links += 1
         if links == pause_at:
@@ -58,7 +42,7 @@ def main() -> None:
             time.sleep(60)
 
     os.link = link
-    plan = plan_sort(folder, scan(folder))
+    plan = plan_sort(folder, labelled(folder))
     print(f"READY {len(plan.moves)}", flush=True)
     execute_plan(plan, progress=lambda done, _total: print(f"PROGRESS {done}", flush=True))
     print("DONE", flush=True)

@@ -13,18 +13,17 @@ import io
 import os
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from support import DATA, require
 
 from dogcat_desktop.core.imaging import INPUT_SIZE, ImageReadError, decode
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-PHOTO = SHARED / "data" / "dogs-vs-cats" / "validation" / "cats" / "cat.2000.jpg"
+PHOTO = DATA / "dogs-vs-cats" / "validation" / "cats" / "cat.2000.jpg"
 EXAMPLES = int(os.environ.get("DOGCAT_FUZZ_EXAMPLES", "300"))
 # One decode of these small images takes milliseconds; a minute means it hangs.
 HANG_SECONDS = 60
@@ -43,9 +42,7 @@ FUZZ = settings(
 
 @cache
 def _picture() -> Image.Image:
-    if not PHOTO.exists():
-        pytest.skip("shared photos not available")
-    return Image.open(PHOTO).convert("RGB").resize((160, 120))
+    return Image.open(require(PHOTO)).convert("RGB").resize((160, 120))
 
 
 def _encode(image: Image.Image, fmt: str, **options: object) -> bytes:

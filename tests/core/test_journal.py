@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from support import STATE_DIR_NAME, TRAIN_PHOTOS, folders, label_of, require, sha, snapshot
 
 from dogcat_desktop.core import folder_lock
 from dogcat_desktop.core.journal import (
@@ -20,30 +20,6 @@ from dogcat_desktop.core.journal import (
 )
 from dogcat_desktop.core.moves import execute_plan, plan_sort
 
-PHOTOS = Path("/work/shared/data/dogs-vs-cats/train")
-STATE = folder_lock.STATE_DIR_NAME
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file, leaving out the app's own state folder."""
-    return {
-        p.relative_to(root).as_posix(): sha(p)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and STATE not in p.relative_to(root).parts
-    }
-
-
-def folders(root: Path) -> set[str]:
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_dir() and STATE not in p.relative_to(root).parts
-    }
-
 
 def write(path: Path, content: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,18 +27,12 @@ def write(path: Path, content: str) -> Path:
     return path
 
 
-def label_of(path: Path) -> str | None:
-    for prefix, label in (("dog", "dog"), ("cat", "cat"), ("other", "other")):
-        if path.name.startswith(prefix):
-            return label
-    return None
-
-
 def scan(folder: Path) -> list[tuple[Path, str | None]]:
+    """Every file with a suffix (not only photos), labelled by its name."""
     return [
         (p, label_of(p))
         for p in sorted(folder.rglob("*.*"))
-        if p.is_file() and STATE not in p.parts
+        if p.is_file() and STATE_DIR_NAME not in p.parts
     ]
 
 
@@ -78,9 +48,7 @@ def folder(tmp_path: Path) -> Path:
     root = tmp_path / "photos"
     for kind, names in (("dogs", ["dog.5.jpg", "dog.6.jpg"]), ("cats", ["cat.5.jpg"])):
         for name in names:
-            source = PHOTOS / kind / name
-            if not source.exists():
-                pytest.skip("shared photos not available")
+            source = require(TRAIN_PHOTOS / kind / name)
             (root / "trip").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, root / "trip" / name)
     write(root / "dog_a.jpg", "dog a")

@@ -7,9 +7,7 @@ second, peak memory) are printed; run with ``-s`` to see them.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import os
 import random
 import resource
 import subprocess
@@ -20,15 +18,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from support import child_env, snapshot
 
-from dogcat_desktop.core.folder_lock import STATE_DIR_NAME
 from dogcat_desktop.core.journal import list_journals, undo_last
 from dogcat_desktop.core.moves import execute_plan, plan_sort
 from dogcat_desktop.resources import model_dir
 
 pytestmark = pytest.mark.slow
 
-PROJECT = Path(__file__).resolve().parents[2]
 SCAN_FILES = 20_000
 BAD_FILES = 800  # of the 20,000
 SORT_FILES = 5_000
@@ -96,7 +93,7 @@ def test_scan_of_20000_files_has_a_row_for_each_and_bounded_memory(tmp_path: Pat
     assert len(bad) == BAD_FILES
 
     out = tmp_path / "rows.csv"
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    env = child_env()
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", CLI_WITH_PEAK, "classify", "-r", "-o", str(out), str(folder)],
@@ -132,14 +129,6 @@ def test_scan_of_20000_files_has_a_row_for_each_and_bounded_memory(tmp_path: Pat
     # ru_maxrss bounds the child from above (it includes this process's peak, inherited).
     if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < MEMORY_LIMIT_KIB:
         assert children_maxrss < MEMORY_LIMIT_KIB
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in root.rglob("*")
-        if p.is_file() and STATE_DIR_NAME not in p.relative_to(root).parts
-    }
 
 
 def test_sort_and_undo_of_5000_files(tmp_path: Path) -> None:

@@ -22,46 +22,31 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import (
+    STATE_DIR_NAME,
+    child_env,
+    cross_disk,
+    folders,
+    kill_when,
+    labelled,
+    snapshot,
+)
 
 from dogcat_desktop.core import folder_lock, moves
 from dogcat_desktop.core.journal import list_journals, undo_last
 from dogcat_desktop.core.moves import TEMP_PREFIX, execute_plan, plan_sort
 from dogcat_desktop.resources import model_dir
 
-PROJECT = Path(__file__).resolve().parents[2]
-STATE = folder_lock.STATE_DIR_NAME
 POSIX = sys.platform != "win32"
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file, the app's state folder aside."""
-    return {
-        p.relative_to(root).as_posix(): sha(p)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and STATE not in p.relative_to(root).parts
-    }
-
-
-def folders(root: Path) -> set[str]:
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_dir() and STATE not in p.relative_to(root).parts
-    }
 
 
 def nothing_lost(before: dict[str, str], root: Path) -> dict[str, str]:
@@ -70,22 +55,6 @@ def nothing_lost(before: dict[str, str], root: Path) -> dict[str, str]:
     assert Counter(after.values()) == Counter(before.values())
     assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
     return after
-
-
-def label_of(path: Path) -> str | None:
-    for prefix in ("dog", "cat", "other"):
-        if path.name.startswith(prefix):
-            return prefix
-    return None
-
-
-def labelled(folder: Path) -> list[tuple[Path, str | None]]:
-    """What a scan would hand over, with labels from the file names."""
-    return [
-        (p, label_of(p))
-        for p in sorted(folder.rglob("*.jpg"))
-        if STATE not in p.parts and not p.name.startswith(TEMP_PREFIX)
-    ]
 
 
 def fill(folder: Path, count: int, rng: random.Random, sizes: tuple[int, int]) -> None:
@@ -312,17 +281,12 @@ def test_photo_saved_over_while_it_moves_is_not_deleted(
         monkeypatch.setattr(os, "link", link)
     else:
 
-        def link(src: os.PathLike[str], dst: os.PathLike[str], **kwargs: object) -> None:
-            if not Path(src).name.startswith(TEMP_PREFIX):
-                raise OSError(errno.EXDEV, "Invalid cross-device link")
-            real_link(src, dst, **kwargs)
-
         def copy(source, target, length: int = 0) -> None:  # type: ignore[no-untyped-def]
             real_copy(source, target, length)
             if Path(source.name) == victim:
                 _replace(victim, new_version)
 
-        monkeypatch.setattr(os, "link", link)
+        monkeypatch.setattr(os, "link", cross_disk(real_link))
         monkeypatch.setattr(shutil, "copyfileobj", copy)
 
     before = snapshot(folder)
@@ -354,12 +318,7 @@ def test_photo_changed_in_place_while_it_is_copied_stays(
     old = os.stat(victim)
     os.utime(victim, ns=(old.st_atime_ns, old.st_mtime_ns - 10**9))
     new_content = bytes(reversed(victim.read_bytes()))
-    real_link, real_copy = os.link, shutil.copyfileobj
-
-    def link(src: os.PathLike[str], dst: os.PathLike[str], **kwargs: object) -> None:
-        if not Path(src).name.startswith(TEMP_PREFIX):
-            raise OSError(errno.EXDEV, "Invalid cross-device link")
-        real_link(src, dst, **kwargs)
+    real_copy = shutil.copyfileobj
 
     def copy(source, target, length: int = 0) -> None:  # type: ignore[no-untyped-def]
         real_copy(source, target, length)
@@ -367,7 +326,7 @@ def test_photo_changed_in_place_while_it_is_copied_stays(
             with open(victim, "r+b") as handle:
                 handle.write(new_content)
 
-    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(os, "link", cross_disk(os.link))
     monkeypatch.setattr(shutil, "copyfileobj", copy)
     report = execute_plan(plan_sort(folder, labelled(folder)))
     monkeypatch.undo()
@@ -397,16 +356,12 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def _cli_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(PROJECT)}
-
-
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dogcat_desktop.cli", *args],
         capture_output=True,
         text=True,
-        env=_cli_env(),
+        env=child_env(),
         timeout=300,
     )
 
@@ -418,9 +373,9 @@ def start_held_sort(folder: Path, release: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_cli_env(),
+        env=child_env(),
     )
-    state = folder / STATE
+    state = folder / STATE_DIR_NAME
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         journals = list(state.glob("journal-*.jsonl")) if state.exists() else []
@@ -455,7 +410,7 @@ def test_second_cli_sort_of_the_same_folder_is_refused(pets: Path, tmp_path: Pat
         assert "already being sorted or restored" in second.stderr
         assert f"process {first.pid}" in second.stderr
         assert "Traceback" not in second.stderr
-        assert len(list((pets / STATE).glob("journal-*.jsonl"))) == 1  # it moved nothing
+        assert len(list((pets / STATE_DIR_NAME).glob("journal-*.jsonl"))) == 1  # it moved nothing
     finally:
         release.touch()
         out, err = first.communicate(timeout=120)
@@ -545,7 +500,7 @@ def crash_while_journaling(folder: Path, at_record: int, cut: float, mode: str) 
         [sys.executable, "-c", CRASHING_SORT, str(folder), str(at_record), str(cut), mode],
         capture_output=True,
         text=True,
-        env=_cli_env(),
+        env=child_env(),
         timeout=120,
     )
     assert "Traceback" not in result.stderr, result.stderr
@@ -576,7 +531,7 @@ def test_journal_cut_by_a_crash_still_undoes_everything(
     before, dirs_before = snapshot(folder), folders(folder)
     output = crash_while_journaling(folder, at_record, cut, mode)
     assert "FINISHED" not in output
-    journals = sorted((folder / STATE).glob("journal-*.jsonl"))
+    journals = sorted((folder / STATE_DIR_NAME).glob("journal-*.jsonl"))
     assert len(journals) == 1
     # Each step is journaled before it is taken, so at the crash every photo is in one place.
     nothing_lost(before, folder)
@@ -636,28 +591,11 @@ print("DONE", flush=True)
 
 def kill_undo(folder: Path, pause_at: int, mode: str, kill_after: int) -> str:
     """Run undo in a child; SIGKILL it after ``kill_after`` links or when it pauses."""
-    process = subprocess.Popen(
+    return kill_when(
         [sys.executable, "-c", UNDO_CHILD, str(folder), str(pause_at), mode],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_cli_env(),
+        lambda line: line in (f"LINKED {kill_after}", f"LINKED {pause_at}"),
+        child_env(),
     )
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    last = ""
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            last = line.strip()
-            if last in (f"LINKED {kill_after}", f"LINKED {pause_at}"):
-                break
-        process.send_signal(signal.SIGKILL)
-        _, err = process.communicate()
-    finally:
-        watchdog.cancel()
-    assert "Traceback" not in err, err
-    return last
 
 
 @pytest.mark.skipif(not POSIX, reason="needs SIGKILL")
@@ -673,14 +611,7 @@ def test_undo_killed_midway_is_finished_by_the_next_undo(
     fill(folder / "sub", 30, rng, (1, 3000))
     before, dirs_before = snapshot(folder), folders(folder)
     if mode == "copy":
-
-        def cross_disk(src: os.PathLike[str], dst: os.PathLike[str], **kwargs: object) -> None:
-            if not Path(src).name.startswith(TEMP_PREFIX):
-                raise OSError(errno.EXDEV, "Invalid cross-device link")
-            real_link(src, dst, **kwargs)
-
-        real_link = os.link
-        monkeypatch.setattr(os, "link", cross_disk)
+        monkeypatch.setattr(os, "link", cross_disk(os.link))
     report = execute_plan(plan_sort(folder, labelled(folder)))
     monkeypatch.undo()
     assert report.moved == 80

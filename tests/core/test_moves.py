@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from support import TRAIN_PHOTOS, cross_disk, label_of, require, sha, snapshot
 
 from dogcat_desktop.core import folder_lock, moves
 from dogcat_desktop.core.moves import PlannedMove, execute_plan, numbered_name, plan_sort
-
-PHOTOS = Path("/work/shared/data/dogs-vs-cats/train")
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file, leaving out the app's own state folder."""
-    result = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if rel.parts[0] == folder_lock.STATE_DIR_NAME or not path.is_file():
-            continue
-        result[rel.as_posix()] = sha(path)
-    return result
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -40,26 +23,14 @@ def write(path: Path, content: str | bytes) -> Path:
 
 def real_photo(name: str, dest: Path) -> Path:
     """Copy one of the shared photos (read-only source) into the test folder."""
-    source = PHOTOS / ("cats" if name.startswith("cat") else "dogs") / name
-    if not source.exists():
-        pytest.skip("shared photos not available")
+    source = require(TRAIN_PHOTOS / ("cats" if name.startswith("cat") else "dogs") / name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, dest)
     return dest
 
 
-def label_of(path: Path) -> str | None:
-    name = path.name
-    if name.startswith("dog"):
-        return "dog"
-    if name.startswith("cat"):
-        return "cat"
-    if name.startswith("other"):
-        return "other"
-    return None
-
-
 def scan(folder: Path) -> list[tuple[Path, str | None]]:
+    """Every .jpg and .png (not only .jpg, unlike ``support.labelled``), labelled by name."""
     return [
         (p, label_of(p))
         for p in sorted(folder.rglob("*"))
@@ -328,15 +299,8 @@ def _exdev(*args: object, **kwargs: object) -> None:
 def test_cross_filesystem_move_copies_verifies_and_removes_the_source(
     folder: Path, monkeypatch: pytest.MonkeyPatch, temp_can_link: bool
 ) -> None:
-    real_link = os.link
-
-    def link(src: os.PathLike[str], dst: os.PathLike[str], **kwargs: object) -> None:
-        if temp_can_link and Path(src).name.startswith(moves.TEMP_PREFIX):
-            real_link(src, dst, **kwargs)  # the temporary copy is on the destination's disk
-        else:
-            _exdev()
-
-    monkeypatch.setattr(os, "link", link)
+    # With ``temp_can_link`` the temporary copy is on the destination's disk and links there.
+    monkeypatch.setattr(os, "link", cross_disk(os.link) if temp_can_link else _exdev)
     monkeypatch.setattr(os, "rename", _exdev)
     write(folder / "dogs" / "dog.1.jpg", "an existing dog.1.jpg")
     before = snapshot(folder)

@@ -7,59 +7,29 @@ brings back the exact original tree, or sorting again leaves every file in exact
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from support import TRAIN_PHOTOS, child_env, folders, kill_when, label_of, labelled, snapshot
 
-from dogcat_desktop.core.folder_lock import STATE_DIR_NAME
 from dogcat_desktop.core.journal import list_journals, undo_last
 from dogcat_desktop.core.moves import TEMP_PREFIX, execute_plan, plan_sort
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 CHILD = Path(__file__).with_name("sort_child.py")
-PHOTOS = Path("/work/shared/data/dogs-vs-cats/train")
-_spec = importlib.util.spec_from_file_location("dogcat_sort_child", CHILD)
-assert _spec is not None and _spec.loader is not None
-child = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(child)
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): sha(p)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and STATE_DIR_NAME not in p.relative_to(root).parts
-    }
-
-
-def folders(root: Path) -> set[str]:
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_dir() and STATE_DIR_NAME not in p.relative_to(root).parts
-    }
 
 
 def make_folder(root: Path, rng: random.Random) -> None:
-    """A few real photos and many small generated ones, some with the same name."""
+    """A few real photos (when the shared data is there) and many small generated ones, some
+    with the same name."""
     for kind, prefix in (("dogs", "dog"), ("cats", "cat")):
         for n in range(3):
-            source = PHOTOS / kind / f"{prefix}.{n}.jpg"
+            source = TRAIN_PHOTOS / kind / f"{prefix}.{n}.jpg"
             if source.exists():
                 (root / "real").mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, root / "real" / source.name)
@@ -79,36 +49,11 @@ def make_folder(root: Path, rng: random.Random) -> None:
 
 def run_and_kill(folder: Path, env_extra: dict[str, str], kill_after: int | None) -> str:
     """Run the child; kill it after ``kill_after`` progress lines, or when it says LINKED."""
-    env = {**os.environ, **env_extra}
-    proc = subprocess.Popen(
+    return kill_when(
         [sys.executable, str(CHILD), str(folder)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        lambda line: line in ("LINKED", f"PROGRESS {kill_after}"),
+        child_env(**env_extra),
     )
-    watchdog = threading.Timer(60, proc.kill)
-    watchdog.start()
-    last = ""
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            last = line.strip()
-            if last == "LINKED":
-                break
-            if kill_after is not None and last == f"PROGRESS {kill_after}":
-                break
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    finally:
-        watchdog.cancel()
-        if proc.stdout is not None:
-            proc.stdout.close()
-        stderr = proc.stderr.read() if proc.stderr is not None else ""
-        if proc.stderr is not None:
-            proc.stderr.close()
-    assert "Traceback" not in stderr, stderr
-    return last
 
 
 SCENARIOS = {
@@ -168,7 +113,7 @@ def test_sorting_again_after_a_kill_leaves_each_file_in_one_place(
     seed = random.randrange(1 << 30)
     folder, before, _dirs, context = _kill_a_sort(tmp_path, scenario, seed)
 
-    report = execute_plan(plan_sort(folder, child.scan(folder)))
+    report = execute_plan(plan_sort(folder, labelled(folder)))
     assert report.failures == [] and report.error is None, context
     after = snapshot(folder)
     # Every file exactly once: same contents, same count, no temporary copies.
@@ -176,7 +121,7 @@ def test_sorting_again_after_a_kill_leaves_each_file_in_one_place(
     assert not [p for p in folder.rglob("*") if p.name.startswith(TEMP_PREFIX)], context
     where_now = {digest: path for path, digest in after.items()}
     for path, digest in before.items():
-        label = child.label_of(Path(path))
+        label = label_of(Path(path))
         if path == "cats/cat_000.jpg" or label not in ("dog", "cat"):
             assert after.get(path) == digest, f"{context}: {path} should not have moved"
         else:

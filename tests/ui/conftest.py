@@ -7,14 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import BUNDLED_MODEL
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-PROJECT = Path(__file__).resolve().parents[2]
-BUNDLED_MODEL = PROJECT / "resources" / "model"
 SMALL_MODEL = Path("/tmp/smodel")
 SCAN_TIMEOUT_MS = 60_000
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -10,11 +9,11 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSize
+from support import child_env
 
 from dogcat_desktop.app import build_parser
 from dogcat_desktop.ui.main_window import MainWindow
 
-PROJECT = Path(__file__).resolve().parents[2]
 SINGLETONS = (("None", None), ("True", True), ("False", False))
 
 
@@ -39,7 +38,7 @@ def test_command_line():
 
 
 def test_self_test_prints_counts(photo_folder):
-    env = {**os.environ, "PYTHONPATH": str(PROJECT), "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env(QT_QPA_PLATFORM="offscreen")
     done = subprocess.run(
         [sys.executable, "-m", "dogcat_desktop", "--self-test", str(photo_folder)],
         capture_output=True,

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QDialog, QTreeWidget
+from support import snapshot
 
 from dogcat_desktop.core import folder_lock, moves
 from dogcat_desktop.ui import sort_dialog
 from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
 
 TIMEOUT = 60_000
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (but the app's own state) with its SHA-256."""
-    result = {}
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d != folder_lock.STATE_DIR_NAME]
-        for name in files:
-            path = Path(root) / name
-            result[path.relative_to(folder).as_posix()] = hashlib.sha256(
-                path.read_bytes()
-            ).hexdigest()
-    return result
 
 
 @pytest.fixture()
@@ -67,7 +54,7 @@ def sort(window, qtbot):
 def test_sort_then_undo_restores_the_exact_tree(window, scan, photo_folder, qtbot, answer):
     seen, _reply = answer
     scan(window, photo_folder)
-    original = tree(photo_folder)
+    original = snapshot(photo_folder)
     label(window, ["cat.2000.jpg", "cat.2001.jpg"], "cat")
     label(window, ["dog.2000.jpg"], "dog")
     label(window, ["dog.2001.jpg"], "other")
@@ -96,7 +83,7 @@ def test_sort_then_undo_restores_the_exact_tree(window, scan, photo_folder, qtbo
         lambda: window.session is None and window.model.rowCount() == 31, timeout=TIMEOUT
     )
 
-    assert tree(photo_folder) == original
+    assert snapshot(photo_folder) == original
     assert not window.action_undo_sort.isEnabled()
     # Corrections followed the photos there and back.
     row = window.model.row(window.model.row_for_path(photo_folder / "dog.2000.jpg"))
@@ -108,10 +95,10 @@ def test_cancel_is_the_default_and_moves_nothing(window, scan, photo_folder, qtb
     reply["code"] = QDialog.DialogCode.Rejected
     scan(window, photo_folder)
     label(window, ["cat.2000.jpg"], "cat")
-    original = tree(photo_folder)
+    original = snapshot(photo_folder)
 
     assert sort(window, qtbot) is None
-    assert tree(photo_folder) == original
+    assert snapshot(photo_folder) == original
     assert not (photo_folder / "cats").exists()
 
 
@@ -139,7 +126,7 @@ def test_read_only_destination_is_reported_in_words(
     scan(window, photo_folder)
     label(window, ["cat.2000.jpg"], "cat")
     label(window, ["dog.2000.jpg"], "dog")
-    original = tree(photo_folder)
+    original = snapshot(photo_folder)
     real_mkdir = os.mkdir
 
     def refuse(path, *args, **kwargs):
@@ -156,7 +143,7 @@ def test_read_only_destination_is_reported_in_words(
     assert title == "Sort finished with problems"
     assert "could not be moved" in text and "read-only" in text
     assert "Traceback" not in text
-    assert tree(photo_folder) == original
+    assert snapshot(photo_folder) == original
 
 
 def test_busy_folder_is_reported_in_words(window, scan, photo_folder, qtbot, answer, monkeypatch):

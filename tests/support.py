@@ -1,0 +1,126 @@
+"""What many tests share: where the project and its shared data are, and how a folder is compared.
+
+Tests import it as ``from support import ...``: pytest puts ``tests/`` on ``sys.path`` because
+``tests/conftest.py`` lives there. A script run as a child process adds ``tests/`` itself.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dogcat_desktop.core.folder_lock import STATE_DIR_NAME
+from dogcat_desktop.core.moves import TEMP_PREFIX
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+DATA = SHARED / "data"
+TRAIN_PHOTOS = DATA / "dogs-vs-cats" / "train"
+WEIGHTS = SHARED / "weights" / "mobilenet_v2_1.00_224_no_top.weights.h5"
+BUNDLED_MODEL = PROJECT / "resources" / "model"
+
+
+def require(path: Path) -> Path:
+    """``path`` when it exists; otherwise the test is skipped (shared data not installed)."""
+    if not path.exists():
+        pytest.skip(f"shared data not found: {path}")
+    return path
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a child Python that imports the project from this checkout."""
+    return {**os.environ, "PYTHONPATH": str(PROJECT), **extra}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _outside_state(path: Path, root: Path) -> bool:
+    return STATE_DIR_NAME not in path.relative_to(root).parts
+
+
+def snapshot(root: Path, *, skip_links: bool = False) -> dict[str, str]:
+    """Relative path -> sha256 of every file, leaving out the app's state folder at any depth.
+
+    A symbolic link to a file counts with its target's content, unless ``skip_links``, which
+    leaves links out and so compares only the regular files that really lie under ``root``.
+    """
+    return {
+        p.relative_to(root).as_posix(): sha(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not (skip_links and p.is_symlink()) and _outside_state(p, root)
+    }
+
+
+def folders(root: Path) -> set[str]:
+    """Relative path of every folder, the app's state folder aside."""
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_dir() and _outside_state(p, root)
+    }
+
+
+def label_of(path: Path) -> str | None:
+    """The label a test gives a photo by its name: ``dog*``, ``cat*``, ``other*``, else unsure."""
+    for prefix in ("dog", "cat", "other"):
+        if path.name.startswith(prefix):
+            return prefix
+    return None
+
+
+def labelled(folder: Path) -> list[tuple[Path, str | None]]:
+    """What the app's scan would hand over, in a stable order, with labels from the names."""
+    return [
+        (p, label_of(p))
+        for p in sorted(folder.rglob("*.jpg"))
+        if STATE_DIR_NAME not in p.parts and not p.name.startswith(TEMP_PREFIX)
+    ]
+
+
+Link = Callable[..., None]
+
+
+def cross_disk(link: Link) -> Link:
+    """``link`` as if every destination were on another disk: photos fail with EXDEV, while
+    the sorter's own temporary copies (already on the destination's disk) still link."""
+
+    def fake(src: str | os.PathLike[str], dst: str | os.PathLike[str], **kwargs: object) -> None:
+        if not Path(src).name.startswith(TEMP_PREFIX):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        link(src, dst, **kwargs)
+
+    return fake
+
+
+def kill_when(command: list[str], stop: Callable[[str], bool], env: dict[str, str]) -> str:
+    """Run ``command`` and SIGKILL it at the first output line for which ``stop`` holds (or when
+    its output ends; a watchdog kills it after a minute). Returns the last line it printed, and
+    fails if it printed a traceback."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.start()
+    last = ""
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            last = line.strip()
+            if stop(last):
+                break
+        process.send_signal(signal.SIGKILL)
+        _, err = process.communicate()
+    finally:
+        watchdog.cancel()
+    assert "Traceback" not in err, err
+    return last
