@@ -63,8 +63,39 @@ def _classify(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
+def _open_corrections():
+    """The labels a person set in the window, which a sort follows too; None if unavailable."""
+    import sqlite3
+
+    from .core.corrections import FILE_NAME, CorrectionStore
+    from .core.paths import user_data_dir
+
+    try:
+        return CorrectionStore(user_data_dir() / FILE_NAME)
+    except (OSError, sqlite3.Error):
+        return None
+
+
 def _sort(args: argparse.Namespace) -> int:
-    from .core.folder_lock import LockError
+    from .core.folder_lock import LockError, acquire
+
+    folder = args.path
+    if not folder.is_dir():
+        print(f"dogcat-sorter-cli: not a folder: {folder}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dry_run:
+        return _sort_locked(args, holding_lock=False)
+    try:
+        # Held from the start, so a second sort of the folder is refused before it classifies.
+        with acquire(folder):
+            return _sort_locked(args, holding_lock=True)
+    except LockError as exc:
+        print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+
+
+def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
+    from .core.corrections import FileVersion
     from .core.journal import JournalWriteError
     from .core.labels import Status
     from .core.moves import execute_plan, plan_sort
@@ -72,29 +103,36 @@ def _sort(args: argparse.Namespace) -> int:
     from .core.scan import list_photos
 
     folder = args.path
-    if not folder.is_dir():
-        print(f"dogcat-sorter-cli: not a folder: {folder}", file=sys.stderr)
-        return EXIT_USAGE
     files = list_photos(folder, args.recursive)
     scanner = _open_scanner(not args.no_cache)
+    corrections = _open_corrections()
     threshold = (
         args.min_confidence if args.min_confidence is not None else scanner.classifier.threshold
     )
     items: list[tuple[Path, str | None]] = []
     unreadable: list[tuple[Path, str]] = []
+    corrected = 0
     bar = TerminalBar(len(files))
     for done, result in enumerate(scanner.scan(files), start=1):
         bar.update(done)
-        if result.prediction is None:
+        label = None
+        if corrections is not None:
+            try:
+                label = corrections.get(FileVersion.of(result.path))
+            except OSError:
+                label = None
+        if label is not None:
+            corrected += 1  # a person's label is sure, whatever the model said
+        elif result.prediction is None:
             unreadable.append((result.path, result.error or "unreadable"))
-            items.append((result.path, None))
-        elif result.status(threshold) is Status.UNSURE:
-            items.append((result.path, None))
-        else:
-            items.append((result.path, result.prediction.label))
+        elif result.status(threshold) is not Status.UNSURE:
+            label = result.prediction.label
+        items.append((result.path, label))
     bar.close()
     plan = plan_sort(folder, items)
     print(plan.summary())
+    if corrected:
+        print(f"  {corrected} photo{'s' if corrected != 1 else ''} labelled by you")
     for path, reason in unreadable:
         print(f"  cannot read {path}: {reason}")
     if args.dry_run:
@@ -102,12 +140,19 @@ def _sort(args: argparse.Namespace) -> int:
         return EXIT_SOME_FAILED if unreadable else EXIT_OK
     progress = TerminalBar(len(plan.moves))
     try:
-        report = execute_plan(plan, progress=lambda done, _total: progress.update(done))
-    except (LockError, JournalWriteError) as exc:  # nothing was moved
+        report = execute_plan(
+            plan,
+            progress=lambda done, _total: progress.update(done),
+            use_lock=not holding_lock,
+        )
+    except JournalWriteError as exc:  # nothing was moved
         progress.close()
         print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
         return EXIT_SOME_FAILED
     progress.close()
+    if corrections is not None:
+        for source, destination in report.moved_files:
+            corrections.rename(source, destination)
     print(report.summary())
     if report.journal_path:
         print(f"To undo: dogcat-sorter-cli undo {folder}")
@@ -127,6 +172,10 @@ def _undo(args: argparse.Namespace) -> int:
     except LockError as exc:
         print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
         return EXIT_SOME_FAILED
+    corrections = _open_corrections()
+    if corrections is not None:
+        for was, placed in report.restored_files:
+            corrections.rename(was, placed)
     print(report.summary())
     return EXIT_SOME_FAILED if report.failures or report.missing else EXIT_OK
 

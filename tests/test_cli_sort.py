@@ -82,6 +82,26 @@ def test_dry_run_moves_nothing_then_sort_and_undo_restore_the_tree(pets):
     assert "Nothing to undo" in out
 
 
+def test_sort_follows_corrections_made_in_the_window(pets):
+    """A label a person set wins over the model's, and stays with the photo as it moves."""
+    from dogcat_desktop.core.corrections import FILE_NAME, CorrectionStore, FileVersion
+    from dogcat_desktop.core.paths import user_data_dir
+
+    store = CorrectionStore(user_data_dir() / FILE_NAME)
+    store.set(FileVersion.of(pets / "dog.2001.jpg"), "cat")  # the model says dog
+    store.set(FileVersion.of(pets / "cat.2002.jpg"), "other")  # stays where it is
+    status, out = run("sort", str(pets))
+    assert status == 0, out
+    assert "2 photos labelled by you" in out
+    assert (pets / "cats" / "dog.2001.jpg").exists()
+    assert (pets / "cat.2002.jpg").exists()
+    assert store.get(FileVersion.of(pets / "cats" / "dog.2001.jpg")) == "cat"
+
+    status, out = run("undo", str(pets))
+    assert status == 0, out
+    assert store.get(FileVersion.of(pets / "dog.2001.jpg")) == "cat"
+
+
 def test_undo_on_missing_folder_is_usage_error(tmp_path):
     assert run("undo", str(tmp_path / "nope"))[0] == 2
 
