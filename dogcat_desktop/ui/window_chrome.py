@@ -153,6 +153,12 @@ def build_toolbar(window: MainWindow) -> None:
         font = sort_button.font()
         font.setBold(True)
         sort_button.setFont(font)
+    # Secondary commands show only their icon (with a tooltip), so the whole bar, and above all
+    # "Sort into Folders", fits a laptop-width window instead of hiding behind the overflow.
+    for action in (window.action_rescan, window.action_cancel, window.action_undo_sort):
+        button = bar.widgetForAction(action)
+        if isinstance(button, QToolButton):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
     window.toolbar = bar
 
 
