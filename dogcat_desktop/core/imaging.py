@@ -38,6 +38,11 @@ _ORIENTATION_TAG = 0x0112
 _TRANSPOSED = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose changes
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Set once for the process rather than per decode: ``warnings.catch_warnings`` is not thread-safe
+# and decoding runs on a pool. Sizes over MAX_PIXELS are refused by decode() itself, and damaged
+# EXIF blocks only cost the orientation, so neither warning is worth printing to a user.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
@@ -146,8 +151,7 @@ def decode(source: str | Path | bytes) -> DecodedImage:
     Raises ``ImageReadError`` with a short reason for anything that is not a readable photo.
     """
     try:
-        with warnings.catch_warnings(), contextlib.ExitStack() as stack:
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with contextlib.ExitStack() as stack:
             image = _open(source, stack)
             width, height = image.size
             if width * height > MAX_PIXELS:
