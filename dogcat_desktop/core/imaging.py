@@ -28,6 +28,9 @@ THUMBNAIL_SIZE = 256
 # Refuse images whose header claims more pixels than this (decompression bombs). A 200 MP photo
 # is far beyond any camera a user sorts pets with, yet well below what would exhaust memory.
 MAX_PIXELS = 200_000_000
+# Formats without reduced decoding (all but JPEG) are decoded at full size, a few copies of
+# which are alive at once per decoding thread; 80 MP keeps that under about 1 GB per thread.
+MAX_FULL_DECODE_PIXELS = 80_000_000
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -154,7 +157,8 @@ def decode(source: str | Path | bytes) -> DecodedImage:
         with contextlib.ExitStack() as stack:
             image = _open(source, stack)
             width, height = image.size
-            if width * height > MAX_PIXELS:
+            limit = MAX_PIXELS if image.format == "JPEG" else MAX_FULL_DECODE_PIXELS
+            if width * height > limit:
                 raise ImageReadError(
                     f"image too large ({width} x {height} pixels); refused to protect memory"
                 )

@@ -131,6 +131,18 @@ def test_decompression_bomb_refused(monkeypatch):
         decode(_jpeg(image))
 
 
+def test_full_size_formats_have_a_lower_limit(monkeypatch):
+    """A PNG is decoded at full size, so it is refused sooner than a JPEG of the same size,
+    which is decoded at up to 1/8 scale."""
+    monkeypatch.setattr(imaging, "MAX_FULL_DECODE_PIXELS", 300 * 300)
+    image = Image.new("RGB", (400, 400), (10, 120, 200))
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    with pytest.raises(ImageReadError, match="too large"):
+        decode(png.getvalue())
+    assert decode(_jpeg(image)).pixels.shape == (INPUT_SIZE, INPUT_SIZE, 3)
+
+
 def test_first_frame_of_animated_gif():
     frames = [Image.new("RGB", (64, 64), colour) for colour in ((255, 0, 0), (0, 0, 255))]
     buffer = io.BytesIO()
