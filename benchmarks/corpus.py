@@ -31,22 +31,18 @@ def source_photos(count: int) -> list[Path]:
 
 
 def small_corpus(count: int) -> Path:
-    folder = BENCH_DIR / f"small-{count}"
-    if _complete(folder, count):
+    folder, ready = _corpus_folder(f"small-{count}", count)
+    if ready:
         return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     for index, photo in enumerate(source_photos(count)):
         shutil.copy(photo, folder / f"{index:05d}-{photo.name}")
     return folder
 
 
 def phone_corpus(count: int) -> Path:
-    folder = BENCH_DIR / f"12mp-{count}"
-    if _complete(folder, count):
+    folder, ready = _corpus_folder(f"12mp-{count}", count)
+    if ready:
         return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     for index, photo in enumerate(source_photos(count)):
         with Image.open(photo) as image:
             big = image.convert("RGB").resize((4000, 3000), Image.Resampling.BILINEAR)
@@ -62,11 +58,9 @@ def phone_corpus(count: int) -> Path:
 
 def many_corpus(count: int) -> Path:
     """``count`` distinct paths (hard links to shared photos) for memory measurements."""
-    folder = BENCH_DIR / f"many-{count}"
-    if _complete(folder, count):
+    folder, ready = _corpus_folder(f"many-{count}", count)
+    if ready:
         return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     sources = source_photos(min(count, 1500))
     for index in range(count):
         source = sources[index % len(sources)]
@@ -78,5 +72,11 @@ def many_corpus(count: int) -> Path:
     return folder
 
 
-def _complete(folder: Path, count: int) -> bool:
-    return folder.is_dir() and sum(1 for _ in folder.iterdir()) == count
+def _corpus_folder(name: str, count: int) -> tuple[Path, bool]:
+    """The corpus folder and whether it is already complete; an incomplete one is emptied."""
+    folder = BENCH_DIR / name
+    if folder.is_dir() and sum(1 for _ in folder.iterdir()) == count:
+        return folder, True
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder, False
