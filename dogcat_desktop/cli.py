@@ -97,10 +97,9 @@ def _sort(args: argparse.Namespace) -> int:
 def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     from .core.corrections import FileVersion
     from .core.journal import JournalWriteError
-    from .core.labels import Status
     from .core.moves import execute_plan, plan_sort
     from .core.progress import TerminalBar
-    from .core.scan import list_photos
+    from .core.scan import list_photos, review_status, sort_label
 
     folder = args.path
     files = list_photos(folder, args.recursive)
@@ -115,19 +114,18 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     bar = TerminalBar(len(files))
     for done, result in enumerate(scanner.scan(files), start=1):
         bar.update(done)
-        label = None
+        correction = None
         if corrections is not None:
             try:
-                label = corrections.get(FileVersion.of(result.path))
+                correction = corrections.get(FileVersion.of(result.path))
             except OSError:
-                label = None
-        if label is not None:
-            corrected += 1  # a person's label is sure, whatever the model said
-        elif result.prediction is None:
+                correction = None
+        status = review_status(result, correction, threshold)
+        if status == "error":
             unreadable.append((result.path, result.error or "unreadable"))
-        elif result.status(threshold) is not Status.UNSURE:
-            label = result.prediction.label
-        items.append((result.path, label))
+        elif correction is not None:
+            corrected += 1
+        items.append((result.path, sort_label(status)))
     bar.close()
     plan = plan_sort(folder, items)
     print(plan.summary())
@@ -151,8 +149,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
         return EXIT_SOME_FAILED
     progress.close()
     if corrections is not None:
-        for source, destination in report.moved_files:
-            corrections.rename(source, destination)
+        corrections.follow(report.moved_files)
     print(report.summary())
     if report.journal_path:
         print(f"To undo: dogcat-sorter-cli undo {folder}")
@@ -174,8 +171,7 @@ def _undo(args: argparse.Namespace) -> int:
         return EXIT_SOME_FAILED
     corrections = _open_corrections()
     if corrections is not None:
-        for was, placed in report.restored_files:
-            corrections.rename(was, placed)
+        corrections.follow(report.restored_files)
     print(report.summary())
     return EXIT_SOME_FAILED if report.failures or report.missing else EXIT_OK
 

@@ -100,10 +100,14 @@ class CorrectionStore:
 
     def rename(self, old: Path, new: Path) -> None:
         """Follow a file that moved (a sort or its undo) without changing its content."""
+        self.follow([(old, new)])
+
+    def follow(self, moves: Iterable[tuple[Path, Path]]) -> None:
+        """Follow every (old, new) move of a sort or an undo, in one transaction."""
         with self._lock:
-            self._db.execute(
+            self._db.executemany(
                 "UPDATE OR REPLACE corrections SET path = ? WHERE path = ?",
-                (path_key(new), path_key(old)),
+                [(path_key(new), path_key(old)) for old, new in moves],
             )
 
     def __len__(self) -> int:

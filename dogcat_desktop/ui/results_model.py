@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from ..core.classifier import DEFAULT_THRESHOLD
 from ..core.corrections import FileVersion
 from ..core.labels import DISPLAY_NAMES
-from ..core.scan import ScanResult
+from ..core.scan import ScanResult, review_status
 
 # Display statuses, in the order the status bar and filters list them.
 STATUSES: tuple[str, ...] = ("dog", "cat", "other", "unsure", "error")
@@ -67,14 +67,7 @@ class Row:
         return self.correction or self.result.prediction.label
 
     def status(self, threshold: float) -> str:
-        prediction = self.result.prediction
-        if prediction is None:
-            return "error"
-        if self.correction:
-            return self.correction
-        if prediction.confidence < threshold:
-            return "unsure"
-        return prediction.label
+        return review_status(self.result, self.correction, threshold)
 
 
 def slim(result: ScanResult, keep_thumbnail: bool) -> ScanResult:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog
 from ..core import folder_lock
 from ..core.journal import JournalWriteError, UndoReport, undo_last
 from ..core.moves import MoveError, SortPlan, SortReport, execute_plan, plan_sort
+from ..core.scan import sort_label
 from .results_model import Row
 from .sort_dialog import SortPreviewDialog, sort_report_text, undo_report_text
 
@@ -43,8 +44,7 @@ class SortController:
 
     def sort_label(self, row: Row) -> str | None:
         """What the sort does with a row: dogs and cats move; unsure ones only once labelled."""
-        status = row.status(self.window.model.threshold)
-        return status if status in ("dog", "cat", "other") else None
+        return sort_label(row.status(self.window.model.threshold))
 
     def build_plan(self) -> SortPlan:
         window = self.window
@@ -123,8 +123,7 @@ class SortController:
         window = self.window
         progress.close()
         if window.corrections is not None:
-            for source, destination in report.moved_files:
-                window.corrections.rename(source, destination)
+            window.corrections.follow(report.moved_files)
         window.undo_stack.clear()
         title, text, details = sort_report_text(report)
         problems = bool(report.failures or report.error)
@@ -149,8 +148,7 @@ class SortController:
         window = self.window
         progress.close()
         if window.corrections is not None:
-            for was, placed in report.restored_files:
-                window.corrections.rename(was, placed)
+            window.corrections.follow(report.restored_files)
         title, text = undo_report_text(report)
         icon = QMessageBox.Icon.Information if report.complete else QMessageBox.Icon.Warning
         window.show_message(icon, title, text)
