@@ -159,7 +159,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
 
 def _undo(args: argparse.Namespace) -> int:
     from .core.folder_lock import LockError
-    from .core.journal import undo_last
+    from .core.undo import undo_last
 
     if not args.path.is_dir():
         print(f"dogcat-sorter-cli: not a folder: {args.path}", file=sys.stderr)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dogcat_desktop.core.folder_lock import STATE_DIR_NAME
-from dogcat_desktop.core.moves import TEMP_PREFIX
+from dogcat_desktop.core.transfer import TEMP_PREFIX
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"

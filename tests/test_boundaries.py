@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import pkgutil
 import subprocess
@@ -41,3 +42,39 @@ def test_app_and_cli_never_load_tensorflow():
     )
     assert "PySide6" in loaded and "ai_edge_litert" in loaded  # the probe really ran the app
     assert not {"tensorflow", "keras", "tf2onnx", "onnxruntime", "cv2"} & loaded
+
+
+def core_imports(module: str) -> set[str]:
+    """The core modules ``module`` imports, at any level (function-level imports included)."""
+    path = PROJECT / (module.replace(".", "/") + ".py")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module if node.level == 0 else f"dogcat_desktop.core.{node.module}"
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found.update(name for name in names if name in CORE_MODULES)
+    return found
+
+
+def test_core_has_no_import_cycle():
+    """Each core module can be understood from the ones below it: the imports form no loop."""
+    graph = {module: core_imports(module) for module in CORE_MODULES}
+    assert graph["dogcat_desktop.core.undo"] >= {"dogcat_desktop.core.journal"}  # really parsed
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        if module in path:
+            cycle = [*path[path.index(module) :], module]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if module in done:
+            return
+        for imported in graph[module]:
+            visit(imported, (*path, module))
+        done.add(module)
+
+    for module in CORE_MODULES:
+        visit(module, ())

@@ -11,7 +11,6 @@ host is never broken, because whether its owner is alive cannot be known from he
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import socket
@@ -20,6 +19,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from dogcat_desktop.core.errors import describe_os_error
 
 STATE_DIR_NAME = ".dogcat-sorter"
 LOCK_NAME = "lock"
@@ -170,22 +171,20 @@ def _break_stale(lock: Path, seen: dict | None) -> None:
             breaker.unlink()
 
 
+def _unavailable(folder: Path, exc: OSError) -> LockUnavailableError:
+    if isinstance(exc, FileNotFoundError):
+        return LockUnavailableError(f"The folder {folder} does not exist.")
+    reason = describe_os_error(exc, side="folder")
+    return LockUnavailableError(f"Cannot write in {folder}: {reason}.")
+
+
 def _try_take(lock: Path, payload: dict) -> bool:
     try:
         _create_exclusive(lock, payload)
     except FileExistsError:
         return False
-    except FileNotFoundError as exc:
-        raise LockUnavailableError(f"The folder {lock.parent.parent} does not exist.") from exc
-    except PermissionError as exc:
-        raise LockUnavailableError(
-            f"Cannot write in {lock.parent.parent}: permission denied (the folder is read-only)."
-        ) from exc
     except OSError as exc:
-        reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only"}.get(
-            exc.errno or 0, exc.strerror or str(exc)
-        )
-        raise LockUnavailableError(f"Cannot write in {lock.parent.parent}: {reason}.") from exc
+        raise _unavailable(lock.parent.parent, exc) from exc
     return True
 
 
@@ -199,16 +198,12 @@ def acquire(folder: str | os.PathLike[str]) -> Iterator[Path]:
     directory = state_dir(folder)
     try:
         directory.mkdir(exist_ok=True)
-    except FileNotFoundError as exc:
-        raise LockUnavailableError(f"The folder {directory.parent} does not exist.") from exc
-    except PermissionError as exc:
-        raise LockUnavailableError(
-            f"Cannot write in {directory.parent}: permission denied (the folder is read-only)."
-        ) from exc
     except FileExistsError as exc:
         raise LockUnavailableError(
             f"{directory} exists but is a file; the app needs it to be a folder."
         ) from exc
+    except OSError as exc:
+        raise _unavailable(directory.parent, exc) from exc
     lock = directory / LOCK_NAME
     now = time.time()
     payload = {

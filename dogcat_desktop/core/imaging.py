@@ -23,6 +23,8 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from dogcat_desktop.core.errors import describe_os_error
+
 INPUT_SIZE = 224
 THUMBNAIL_SIZE = 256
 # Refuse images whose header claims more pixels than this (decompression bombs). A 200 MP photo
@@ -178,18 +180,16 @@ def decode(source: str | Path | bytes) -> DecodedImage:
             thumbnail = rgb.copy() if rgb is image else rgb
     except ImageReadError:
         raise
-    except FileNotFoundError as exc:
-        raise ImageReadError("file not found (moved or deleted?)", lasting=False) from exc
-    except PermissionError as exc:
-        raise ImageReadError("permission denied: cannot read this file", lasting=False) from exc
-    except IsADirectoryError as exc:
-        raise ImageReadError("is a folder, not a file") from exc
     except UnidentifiedImageError as exc:
         raise ImageReadError(_unidentified_reason(source)) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageReadError("image too large; refused to protect memory") from exc
     except OSError as exc:
-        raise ImageReadError(_oserror_reason(exc)) from exc
+        if exc.errno is None:  # raised by the decoder, not by the system
+            raise ImageReadError(_decoder_reason(exc)) from exc
+        # Only a folder stays one; a missing or locked file may be fine on the next scan.
+        lasting = exc.errno in (errno.EISDIR, errno.ENOTDIR)
+        raise ImageReadError(describe_os_error(exc, side="file"), lasting=lasting) from exc
     except (ValueError, SyntaxError, EOFError, IndexError, TypeError, MemoryError) as exc:
         raise ImageReadError(f"corrupt image data ({exc})") from exc
 
@@ -212,7 +212,7 @@ def _file_size(path: Path) -> int:
         return -1
 
 
-def _oserror_reason(exc: OSError) -> str:
+def _decoder_reason(exc: OSError) -> str:
     text = str(exc)
     if "truncated" in text.lower():
         return "truncated image (the file ends early)"

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.journal import UndoReport
 from ..core.moves import SortPlan, SortReport
+from ..core.undo import UndoReport
 from .delegate import BADGE_COLOURS
 
 MAX_LISTED = 15

@@ -8,9 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog
 
 from ..core import folder_lock
-from ..core.journal import JournalWriteError, UndoReport, undo_last
-from ..core.moves import MoveError, SortPlan, SortReport, execute_plan, plan_sort
+from ..core.errors import describe_os_error
+from ..core.journal import JournalWriteError
+from ..core.moves import SortPlan, SortReport, execute_plan, plan_sort
 from ..core.scan import sort_label
+from ..core.transfer import MoveError
+from ..core.undo import UndoReport, undo_last
 from .results_model import Row
 from .sort_dialog import SortPreviewDialog, sort_report_text, undo_report_text
 
@@ -31,7 +34,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return "The folder or a photo in it no longer exists (moved, renamed or disconnected)."
     if isinstance(exc, OSError):
-        return f"The disk reported a problem: {exc.strerror or exc}."
+        return f"The disk reported a problem: {describe_os_error(exc)}."
     return f"An unexpected problem stopped the operation: {exc}"
 
 

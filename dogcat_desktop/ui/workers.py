@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from ..core.cache import ScanCache
 from ..core.classifier import Classifier
 from ..core.corrections import CorrectionStore, FileVersion
+from ..core.errors import describe_os_error
 from ..core.paths import user_cache_dir
 from ..core.priority import lower_this_thread
 from ..core.progress import Rate
@@ -165,7 +166,7 @@ def describe_scan_error(exc: BaseException, folder: Path) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"The folder “{folder}” no longer exists."
     if isinstance(exc, OSError):
-        return f"The folder “{folder}” could not be read ({exc.strerror or exc})."
+        return f"The folder “{folder}” could not be read ({describe_os_error(exc)})."
     return f"The scan stopped because of an unexpected problem: {exc}"
 
 

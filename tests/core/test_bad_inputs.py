@@ -33,9 +33,9 @@ from support import child_env, snapshot
 from dogcat_desktop.core.cache import ScanCache
 from dogcat_desktop.core.classifier import Classifier
 from dogcat_desktop.core.imaging import ImageReadError, decode
-from dogcat_desktop.core.journal import undo_last
 from dogcat_desktop.core.moves import execute_plan, plan_sort
 from dogcat_desktop.core.scan import Scanner, ScanResult, list_photos
+from dogcat_desktop.core.undo import undo_last
 from dogcat_desktop.resources import model_dir
 
 POSIX = sys.platform != "win32"

@@ -11,14 +11,10 @@ import pytest
 from support import STATE_DIR_NAME, TRAIN_PHOTOS, folders, label_of, require, sha, snapshot
 
 from dogcat_desktop.core import folder_lock
-from dogcat_desktop.core.journal import (
-    JournalWriter,
-    list_journals,
-    read_journal,
-    recover_interrupted,
-    undo_last,
-)
+from dogcat_desktop.core.journal import JournalWriter, list_journals, read_journal
 from dogcat_desktop.core.moves import execute_plan, plan_sort
+from dogcat_desktop.core.recovery import recover_interrupted
+from dogcat_desktop.core.undo import undo_last
 
 
 def write(path: Path, content: str) -> Path:

@@ -20,8 +20,9 @@ import pytest
 from PIL import Image
 from support import child_env, snapshot
 
-from dogcat_desktop.core.journal import list_journals, undo_last
+from dogcat_desktop.core.journal import list_journals
 from dogcat_desktop.core.moves import execute_plan, plan_sort
+from dogcat_desktop.core.undo import undo_last
 from dogcat_desktop.resources import model_dir
 
 pytestmark = pytest.mark.slow

@@ -39,8 +39,10 @@ from support import (
 )
 
 from dogcat_desktop.core import folder_lock, moves
-from dogcat_desktop.core.journal import list_journals, undo_last
-from dogcat_desktop.core.moves import TEMP_PREFIX, execute_plan, plan_sort
+from dogcat_desktop.core.journal import list_journals
+from dogcat_desktop.core.moves import execute_plan, plan_sort
+from dogcat_desktop.core.transfer import TEMP_PREFIX
+from dogcat_desktop.core.undo import undo_last
 from dogcat_desktop.resources import model_dir
 
 POSIX = sys.platform != "win32"
@@ -465,7 +467,7 @@ def test_cli_sort_that_cannot_journal_says_so(
 CRASHING_SORT = """
 import errno, json, os, signal, sys
 from pathlib import Path
-from dogcat_desktop.core import journal, moves
+from dogcat_desktop.core import journal, moves, transfer
 folder, at_record, cut, mode = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 real_append = journal.JournalWriter.append
 count = 0
@@ -484,7 +486,7 @@ journal.JournalWriter.append = append
 if mode == "copy":
     link = os.link
     def cross_disk(src, dst, **kwargs):
-        if not Path(src).name.startswith(moves.TEMP_PREFIX):
+        if not Path(src).name.startswith(transfer.TEMP_PREFIX):
             raise OSError(errno.EXDEV, "Invalid cross-device link")
         return link(src, dst, **kwargs)
     os.link = cross_disk
@@ -569,14 +571,14 @@ def test_sorting_again_after_a_journal_crash(tmp_path: Path) -> None:
 UNDO_CHILD = """
 import errno, os, sys, time
 from pathlib import Path
-from dogcat_desktop.core import moves
-from dogcat_desktop.core.journal import undo_last
+from dogcat_desktop.core import transfer
+from dogcat_desktop.core.undo import undo_last
 folder, pause_at, mode = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 link = os.link
 links = 0
 def traced(src, dst, **kwargs):
     global links
-    if mode == "copy" and not Path(src).name.startswith(moves.TEMP_PREFIX):
+    if mode == "copy" and not Path(src).name.startswith(transfer.TEMP_PREFIX):
         raise OSError(errno.EXDEV, "Invalid cross-device link")
     link(src, dst, **kwargs)
     links += 1

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from support import TRAIN_PHOTOS, cross_disk, label_of, require, sha, snapshot
 
-from dogcat_desktop.core import folder_lock, moves
-from dogcat_desktop.core.moves import PlannedMove, execute_plan, numbered_name, plan_sort
+from dogcat_desktop.core import folder_lock
+from dogcat_desktop.core.moves import PlannedMove, execute_plan, plan_sort
+from dogcat_desktop.core.transfer import TEMP_PREFIX, numbered_name
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -313,7 +314,7 @@ def test_cross_filesystem_move_copies_verifies_and_removes_the_source(
     assert after["cats/cat.2.jpg"] == before["holiday/cat.2.jpg"]
     assert sorted(after.values()) == sorted(before.values())
     assert not (folder / "dog.1.jpg").exists() and not (folder / "holiday" / "cat.2.jpg").exists()
-    leftovers = [p for p in folder.rglob("*") if p.name.startswith(moves.TEMP_PREFIX)]
+    leftovers = [p for p in folder.rglob("*") if p.name.startswith(TEMP_PREFIX)]
     assert leftovers == []
     assert report.journal_path is not None
     records = [json.loads(line) for line in report.journal_path.read_text().splitlines()]
@@ -335,7 +336,7 @@ def test_cross_filesystem_disk_full_keeps_the_source(
     assert report.moved == 0
     assert [f.reason for f in report.failures] == ["the disk is full"] * 4
     assert snapshot(folder) == before
-    assert [p for p in folder.rglob("*") if p.name.startswith(moves.TEMP_PREFIX)] == []
+    assert [p for p in folder.rglob("*") if p.name.startswith(TEMP_PREFIX)] == []
 
 
 def test_file_system_without_hard_links_uses_a_placeholder(

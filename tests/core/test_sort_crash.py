@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from support import TRAIN_PHOTOS, child_env, folders, kill_when, label_of, labelled, snapshot
 
-from dogcat_desktop.core.journal import list_journals, undo_last
-from dogcat_desktop.core.moves import TEMP_PREFIX, execute_plan, plan_sort
+from dogcat_desktop.core.journal import list_journals
+from dogcat_desktop.core.moves import execute_plan, plan_sort
+from dogcat_desktop.core.transfer import TEMP_PREFIX
+from dogcat_desktop.core.undo import undo_last
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
