@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from .core.review import ReviewStatus
     from .resources import resources_dir
     from .ui.main_window import MainWindow
     from .ui.settings import APPLICATION, ORGANIZATION
@@ -84,11 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def report(cancelled: bool, _stats: object) -> None:
         counts = window.model.counts()
-        print(
-            " ".join(
-                f"{key}={counts.get(key, 0)}" for key in ("dog", "cat", "other", "unsure", "error")
-            )
-        )
+        print(" ".join(f"{status}={counts.get(status, 0)}" for status in ReviewStatus))
         outcome["code"] = EXIT_FAILED if cancelled else EXIT_OK
         window.close()
         app.quit()

@@ -99,7 +99,8 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     from .core.journal import JournalWriteError
     from .core.moves import execute_plan, plan_sort
     from .core.progress import TerminalBar
-    from .core.scan import list_photos, review_status, sort_label
+    from .core.review import ReviewStatus, review_status
+    from .core.scan import list_photos
 
     folder = args.path
     files = list_photos(folder, args.recursive)
@@ -121,11 +122,11 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
             except OSError:
                 correction = None
         status = review_status(result, correction, threshold)
-        if status == "error":
+        if status == ReviewStatus.ERROR:
             unreadable.append((result.path, result.error or "unreadable"))
         elif correction is not None:
             corrected += 1
-        items.append((result.path, sort_label(status)))
+        items.append((result.path, status))
     bar.close()
     plan = plan_sort(folder, items)
     print(plan.summary())

@@ -21,8 +21,6 @@ CLASS_FOLDER_NAMES: dict[str, str] = {
 
 SORT_FOLDERS: dict[str, str] = {"dog": "dogs", "cat": "cats"}
 
-DISPLAY_NAMES: dict[str, str] = {"dog": "Dog", "cat": "Cat", "other": "Neither"}
-
 
 class Status(str, Enum):
     """How far a photo's label can be trusted."""

@@ -17,8 +17,9 @@ from pathlib import Path
 from dogcat_desktop.core import folder_lock
 from dogcat_desktop.core.errors import describe_os_error
 from dogcat_desktop.core.journal import JournalWriteError, JournalWriter, utc_now_text
-from dogcat_desktop.core.labels import CLASSES, SORT_FOLDERS
+from dogcat_desktop.core.labels import SORT_FOLDERS
 from dogcat_desktop.core.recovery import recover_interrupted
+from dogcat_desktop.core.review import ALREADY_SORTED, ReviewStatus, sort_label, staying_detail
 from dogcat_desktop.core.transfer import MoveError, free_names, numbered_name, transfer
 
 ProgressCallback = Callable[[int, int], None]
@@ -45,7 +46,7 @@ class SortPlan:
     # (source, the name it would have had, the name it gets instead)
     collisions: list[tuple[Path, Path, Path]] = field(default_factory=list)
     staying: int = 0
-    # "other", "unsure" and "already_sorted" -> how many photos stay for that reason
+    # review.STAY_REASONS key ("other", "unsure", "error", "already_sorted") -> photos staying
     staying_by_reason: dict[str, int] = field(default_factory=dict)
     # Problems visible before starting, such as 'dogs' being a file.
     warnings: list[str] = field(default_factory=list)
@@ -58,16 +59,7 @@ class SortPlan:
         for destination, count in self.counts_by_destination.items():
             lines.append(f"  {_plural(count, 'photo')} -> {_relative(destination, self.folder)}/")
         if self.staying:
-            reasons = [
-                f"{self.staying_by_reason[key]} {text}"
-                for key, text in (
-                    ("other", "neither dog nor cat"),
-                    ("unsure", "unsure or unreadable"),
-                    ("already_sorted", "already in their folder"),
-                )
-                if self.staying_by_reason.get(key)
-            ]
-            detail = f" ({', '.join(reasons)})" if reasons else ""
+            detail = staying_detail(self.staying_by_reason)
             lines.append(f"  {_plural(self.staying, 'photo')} stay where they are{detail}")
         if self.collisions:
             lines.append(
@@ -116,28 +108,35 @@ def _is_inside(path: Path, directory: Path) -> bool:
 def plan_sort(
     folder: str | os.PathLike[str], items: Iterable[tuple[str | os.PathLike[str], str | None]]
 ) -> SortPlan:
-    """Decide where each photo goes; only ``exists`` checks touch the disk."""
+    """Decide where each photo goes; only ``exists`` checks touch the disk.
+
+    Each item carries the photo's ``ReviewStatus`` (or just its label): dogs and cats move, the
+    others stay and are counted by reason; None counts as unsure.
+    """
     root = absolute(folder)
     plan = SortPlan(folder=root)
     state_dir = folder_lock.state_dir(root)
     taken: dict[Path, set[str]] = {}
     seen_sources: set[str] = set()
-    reasons = {"other": 0, "unsure": 0, "already_sorted": 0}
+    reasons: dict[str, int] = {}
+    statuses = [str(status) for status in ReviewStatus]
 
-    for raw_source, label in items:
-        if label is not None and label not in CLASSES:
-            raise ValueError(f"unknown label {label!r}; expected one of {CLASSES} or None")
+    for raw_source, status in items:
+        if status is not None and status not in statuses:
+            raise ValueError(f"unknown label {status!r}; expected one of {statuses} or None")
         source = absolute(raw_source)
         key = os.path.normcase(str(source))
         if key in seen_sources or _is_inside(source, state_dir):
             continue
         seen_sources.add(key)
+        label = sort_label(status) if status is not None else None
         target_dir = destination_dir(root, label)
-        if target_dir is None or label is None:
-            reasons["other" if label == "other" else "unsure"] += 1
+        if label is None or target_dir is None:
+            reason = str(status or ReviewStatus.UNSURE)
+            reasons[reason] = reasons.get(reason, 0) + 1
             continue
         if _is_inside(source, target_dir):
-            reasons["already_sorted"] += 1
+            reasons[ALREADY_SORTED] = reasons.get(ALREADY_SORTED, 0) + 1
             continue
         names = taken.setdefault(target_dir, set())
         original = target_dir / source.name
@@ -153,7 +152,7 @@ def plan_sort(
         plan.counts_by_destination[target_dir] = plan.counts_by_destination.get(target_dir, 0) + 1
 
     plan.staying = sum(reasons.values())
-    plan.staying_by_reason = {key: count for key, count in reasons.items() if count}
+    plan.staying_by_reason = reasons
     for target_dir in plan.counts_by_destination:
         if os.path.lexists(target_dir) and not os.path.isdir(target_dir):
             plan.warnings.append(

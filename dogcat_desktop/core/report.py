@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import IO
 
+from .labels import Status
 from .scan import ScanResult
 
 COLUMNS = ("path", "label", "confidence", "p_dog", "p_cat", "p_other", "status", "error")
@@ -23,7 +24,7 @@ def row_for(result: ScanResult, threshold: float, label: str | None = None) -> d
             "p_dog": "",
             "p_cat": "",
             "p_other": "",
-            "status": "error",
+            "status": str(Status.ERROR),
             "error": result.error or "",
         }
     return {

@@ -19,7 +19,7 @@ import numpy as np
 from .cache import CachedResult, ScanCache
 from .classifier import Classifier, Prediction, to_prediction
 from .imaging import DecodedImage, ImageReadError, decode, encode_thumbnail, is_image_name
-from .labels import CLASSES, SORT_FOLDERS, Status
+from .labels import SORT_FOLDERS, Status
 from .priority import lower_this_thread
 
 STATE_DIR_NAME = ".dogcat-sorter"
@@ -43,26 +43,6 @@ class ScanResult:
         if self.prediction is None:
             return Status.ERROR
         return self.prediction.status(threshold)
-
-
-def review_status(result: ScanResult, correction: str | None, threshold: float) -> str:
-    """'dog', 'cat', 'other', 'unsure' or 'error': what the grid shows and what a sort acts on.
-
-    A person's label wins over the model's and is sure by definition; an unreadable file stays
-    an error whatever it is labelled.
-    """
-    if result.prediction is None:
-        return "error"
-    if correction:
-        return correction
-    if result.prediction.confidence < threshold:
-        return "unsure"
-    return result.prediction.label
-
-
-def sort_label(status: str) -> str | None:
-    """The label a sort moves a photo by: dogs and cats move, the rest stay."""
-    return status if status in CLASSES else None
 
 
 def list_photos(folder: Path, recursive: bool = False) -> list[Path]:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QStyle
 
 from .filter_model import FILTERS, SORT_ORDERS
+from .style import MARKABLE, STYLES
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -134,14 +135,13 @@ def _build_review_actions(window: MainWindow) -> None:
     """Labelling and the large preview; their keys are plain letters, so they are scoped to
     the grid and the preview rather than the whole window."""
     marks: dict[str, QAction] = {}
-    for label, text, key in (
-        ("dog", "Mark as &Dog", "D"),
-        ("cat", "Mark as &Cat", "C"),
-        ("other", "Mark as &Neither", "N"),
-    ):
-        action = add_action(window, text, lambda value=label: window.mark(value), key)
+    for status in MARKABLE:
+        style, value = STYLES[status], status.value
+        action = add_action(
+            window, f"Mark as &{style.name}", lambda value=value: window.mark(value), style.key
+        )
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        marks[label] = action
+        marks[status.value] = action
     window.action_mark = marks
     window.action_clear = add_action(
         window,
@@ -199,9 +199,10 @@ def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
     """(keys, what they do) for the shortcuts dialog, read from the actions themselves so the
     list shows the platform's actual keys."""
     entries = [
-        (window.action_mark["dog"], "Mark the selected photos as Dog"),
-        (window.action_mark["cat"], "Mark the selected photos as Cat"),
-        (window.action_mark["other"], "Mark the selected photos as Neither"),
+        *(
+            (window.action_mark[status.value], f"Mark the selected photos as {STYLES[status].name}")
+            for status in MARKABLE
+        ),
         (window.action_clear, "Forget your label (use the model's)"),
         (window.action_large_preview, "Show the photo large (Space or Esc closes it)"),
         (window.action_undo, "Undo the last label change"),
@@ -223,5 +224,6 @@ def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
     for action, text in entries:
         sequences = [s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()]
         rows.append((", ".join(s for s in sequences if s), text))
-    rows.append(("Ctrl+1 … Ctrl+6", "Show all, dogs, cats, neither, unsure, errors"))
+    shown = ", ".join(text.split()[0].lower() for text in FILTERS.values())
+    rows.append((f"Ctrl+1 … Ctrl+{len(FILTERS)}", f"Show {shown}"))
     return rows

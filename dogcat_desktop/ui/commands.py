@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtGui import QUndoCommand
 
 from ..core.corrections import FileVersion
-from .results_model import STATUS_NAMES
+from .style import style_of
 
 ApplyCorrections = Callable[[Sequence[tuple[FileVersion, str | None]]], None]
 
@@ -24,7 +24,7 @@ class CorrectionCommand(QUndoCommand):
         count = len(changes)
         photos = "" if count == 1 else f" {count} photos"
         if label:
-            name = f"Mark{photos} as {STATUS_NAMES[label]}"
+            name = f"Mark{photos} as {style_of(label).name}"
         else:
             name = f"Use Model's Label{' for' + photos if photos else ''}"
         super().__init__(name)

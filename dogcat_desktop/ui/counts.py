@@ -5,28 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from ..core.review import ReviewStatus
 from .filter_model import FILTERS
-from .results_model import STATUSES
+from .style import STYLES
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-COUNT_WORDS = {
-    "dog": ("dog", "dogs"),
-    "cat": ("cat", "cats"),
-    "other": ("neither", "neither"),
-    "unsure": ("unsure", "unsure"),
-    "error": ("error", "errors"),
-}
 
-
-def counts_text(counts: Counter[str]) -> str:
-    parts = []
-    for status in STATUSES:
-        count = counts.get(status, 0)
-        singular, plural = COUNT_WORDS[status]
-        parts.append(f"{count} {singular if count == 1 else plural}")
-    return " · ".join(parts)
+def counts_text(counts: Counter[ReviewStatus]) -> str:
+    """'3 dogs · 1 cat · 0 neither · 2 unsure · 1 error'."""
+    return " · ".join(style.count(counts.get(status, 0)) for status, style in STYLES.items())
 
 
 def show_counts(window: MainWindow) -> None:
@@ -36,5 +25,5 @@ def show_counts(window: MainWindow) -> None:
     window.counts_label.setText(counts_text(counts) if total else "")
     for index in range(window.filter_box.count()):
         key = window.filter_box.itemData(index)
-        number = total if key == "all" else counts.get(key, 0)
+        number = total if key == "all" else counts.get(ReviewStatus(key), 0)
         window.filter_box.setItemText(index, f"{FILTERS[key]} ({number})")

@@ -18,31 +18,20 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from ..core.labels import DISPLAY_NAMES
+from ..core.review import ReviewStatus
 from .results_model import Role, Row
+from .style import STYLES, style_of
 from .thumbnails import ThumbnailProvider
-
-# Badge colours per display status: background, text. Chosen to stay apart for the common
-# colour-vision deficiencies (orange vs blue) with grey, yellow and red for the other states.
-BADGE_COLOURS: dict[str, tuple[str, str]] = {
-    "dog": ("#D9730D", "#FFFFFF"),
-    "cat": ("#2F6FDB", "#FFFFFF"),
-    "other": ("#5F6B7A", "#FFFFFF"),
-    "unsure": ("#F5C518", "#1F1F1F"),
-    "error": ("#C62828", "#FFFFFF"),
-}
 
 PADDING = 6
 MIN_THUMBNAIL, MAX_THUMBNAIL, DEFAULT_THUMBNAIL = 96, 256, 160
 
 
-def badge_text(status: str, model_label: str | None) -> str:
+def badge_text(status: ReviewStatus, model_label: str | None) -> str:
     """'Dog', 'Cat', 'Neither', 'Error', or the model's guess with a question mark if unsure."""
-    if status == "error":
-        return "Error"
-    if status == "unsure":
-        return f"{DISPLAY_NAMES.get(model_label or '', 'Unsure')}?"
-    return DISPLAY_NAMES[status]
+    if status == ReviewStatus.UNSURE:
+        return f"{style_of(model_label or status).name}?"
+    return STYLES[status].name
 
 
 class PhotoDelegate(QStyledItemDelegate):
@@ -96,7 +85,7 @@ class PhotoDelegate(QStyledItemDelegate):
         side = self.thumbnail_size
         box = QRect(rect.x() + PADDING, rect.y() + PADDING, side, side)
         row: Row = index.data(Role.ROW)
-        status: str = index.data(Role.STATUS)
+        status: ReviewStatus = index.data(Role.STATUS)
         picture = self._paint_thumbnail(painter, box, row, status, palette)
         painter.save()
         self._paint_badges(painter, picture, row, status)
@@ -111,12 +100,12 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.restore()
 
     def _paint_thumbnail(
-        self, painter: QPainter, box: QRect, row: Row, status: str, palette: QPalette
+        self, painter: QPainter, box: QRect, row: Row, status: ReviewStatus, palette: QPalette
     ) -> QRectF:
         """Draw the photo centred in ``box``; returns where it went, for the badges."""
         ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
         pixmap = None
-        if status != "error":
+        if status != ReviewStatus.ERROR:
             pixmap = self.thumbnails.pixmap(
                 row.path, round(box.width() * ratio), row.result.thumbnail
             )
@@ -125,7 +114,7 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
             painter.drawRoundedRect(QRectF(box), 4, 4)
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            message = "Cannot read\nthis file" if status == "error" else "No preview"
+            message = "Cannot read\nthis file" if status == ReviewStatus.ERROR else "No preview"
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, message)
             return QRectF(box)
         pixmap.setDevicePixelRatio(ratio)
@@ -139,7 +128,9 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.drawPixmap(target.topLeft(), pixmap)  # corners already rounded in the cache
         return target
 
-    def _paint_badges(self, painter: QPainter, area: QRectF, row: Row, status: str) -> None:
+    def _paint_badges(
+        self, painter: QPainter, area: QRectF, row: Row, status: ReviewStatus
+    ) -> None:
         """Label at the photo's top left; confidence, or the 'set by you' mark, at its right."""
         font = QFont(painter.font())
         font.setBold(True)
@@ -149,7 +140,7 @@ class PhotoDelegate(QStyledItemDelegate):
         height = metrics.height() + 4
         x, y = area.x() + 4, area.y() + 4
 
-        background, foreground = BADGE_COLOURS.get(status, BADGE_COLOURS["error"])
+        background, foreground = STYLES[status].background, STYLES[status].foreground
         prediction = row.result.prediction
         text = badge_text(status, prediction.label if prediction else None)
         width = metrics.horizontalAdvance(text) + 12

@@ -5,15 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from .results_model import ResultsModel, Row
+from .style import STYLES
 
-# Filter keys, in menu order, with their names. "all" shows every row.
+# Filter keys, in menu order, with their names: "all" shows every row, the others one status.
 FILTERS: dict[str, str] = {
     "all": "All photos",
-    "dog": "Dogs",
-    "cat": "Cats",
-    "other": "Neither",
-    "unsure": "Unsure",
-    "error": "Errors",
+    **{status.value: style.plural for status, style in STYLES.items()},
 }
 
 SORT_ORDERS: dict[str, str] = {"name": "Name", "confidence": "Least sure first"}

@@ -7,12 +7,9 @@ from PySide6.QtGui import QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from .delegate import PhotoDelegate
+from .style import MARKABLE, STYLES
 
-REVIEW_KEYS: dict[int, str] = {
-    Qt.Key.Key_D: "dog",
-    Qt.Key.Key_C: "cat",
-    Qt.Key.Key_N: "other",
-}
+REVIEW_KEYS: dict[Qt.Key, str] = {Qt.Key[f"Key_{STYLES[s].key}"]: s.value for s in MARKABLE}
 
 
 class PhotoGrid(QListView):

@@ -39,7 +39,7 @@ from .export import EXPORT_COLUMNS, write_results_csv
 from .filter_model import FILTERS, SORT_ORDERS, ResultsFilter
 from .grid import PhotoGrid
 from .preview import PreviewPane
-from .results_model import ResultsModel, Row
+from .results_model import ResultsModel
 from .review import ReviewController
 from .scanning import ScanController, ScanSession
 from .sorting import SortController, describe_error
@@ -351,9 +351,6 @@ class MainWindow(QMainWindow):
         self.update_actions()
 
     # Sorting (sorting.py) -------------------------------------------------------------------------
-
-    def sort_label(self, row: Row) -> str | None:
-        return self.sorting.sort_label(row)
 
     def build_plan(self) -> SortPlan:
         return self.sorting.build_plan()

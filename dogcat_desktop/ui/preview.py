@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.labels import CLASSES, DISPLAY_NAMES
-from .delegate import BADGE_COLOURS
-from .results_model import STATUS_NAMES, Row
+from ..core.labels import CLASSES
+from .results_model import Row
+from .style import MARKABLE, STYLES, style_of
 
 PANE_IMAGE_SIDE = 1024  # decoded once per photo, then scaled to the pane on resize
 DIALOG_IMAGE_SIDE = 2048
@@ -104,7 +104,7 @@ class ProbabilityBar(QProgressBar):
         self.setRange(0, 1000)
         self.setTextVisible(True)
         self.setFixedHeight(18)
-        colour = BADGE_COLOURS[label][0]
+        colour = style_of(label).background
         self.setStyleSheet(
             "QProgressBar { border: 1px solid palette(mid); border-radius: 3px;"
             " background: palette(base); text-align: center; }"
@@ -148,19 +148,21 @@ class PreviewPane(QWidget):
         for line, label in enumerate(CLASSES):
             bar = ProbabilityBar(label)
             self.bars[label] = bar
-            bars.addWidget(QLabel(DISPLAY_NAMES[label]), line, 0)
+            bars.addWidget(QLabel(style_of(label).name), line, 0)
             bars.addWidget(bar, line, 1)
         bars.setColumnStretch(1, 1)
 
         buttons = QHBoxLayout()
         buttons.addWidget(QLabel("Mark as:"))
         self.buttons: dict[str, QPushButton] = {}
-        for label, key in (("dog", "D"), ("cat", "C"), ("other", "N")):
-            button = QPushButton(f"{DISPLAY_NAMES[label]} ({key})")
+        for status in MARKABLE:
+            name, key = STYLES[status].name, STYLES[status].key
+            button = QPushButton(f"{name} ({key})")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setToolTip(f"Mark the selected photos as {DISPLAY_NAMES[label]} ({key})")
-            button.clicked.connect(lambda _=False, value=label: self.mark_requested.emit(value))
-            self.buttons[label] = button
+            button.setToolTip(f"Mark the selected photos as {name} ({key})")
+            value = status.value
+            button.clicked.connect(lambda _=False, value=value: self.mark_requested.emit(value))
+            self.buttons[status.value] = button
             buttons.addWidget(button)
         buttons.addStretch(1)
 
@@ -217,9 +219,10 @@ class PreviewPane(QWidget):
         result, prediction = row.result, row.result.prediction
         if prediction is None:
             return f"Cannot be read: {result.error}"
-        model_says = f"{DISPLAY_NAMES[prediction.label]}, {prediction.confidence:.0%} sure"
+        model_says = f"{style_of(prediction.label).name}, {prediction.confidence:.0%} sure"
         if row.correction:
-            return f"Marked as {STATUS_NAMES[row.correction]} by you (the model said {model_says})."
+            marked = style_of(row.correction).name
+            return f"Marked as {marked} by you (the model said {model_says})."
         if prediction.confidence < self._threshold:
             return f"Unsure: probably {model_says}."
         return f"{model_says}."

@@ -13,12 +13,9 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 
 from ..core.classifier import DEFAULT_THRESHOLD
 from ..core.corrections import FileVersion
-from ..core.labels import DISPLAY_NAMES
-from ..core.scan import ScanResult, review_status
-
-# Display statuses, in the order the status bar and filters list them.
-STATUSES: tuple[str, ...] = ("dog", "cat", "other", "unsure", "error")
-STATUS_NAMES: dict[str, str] = {**DISPLAY_NAMES, "unsure": "Unsure", "error": "Error"}
+from ..core.review import ReviewStatus, review_status
+from ..core.scan import ScanResult
+from .style import style_of
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -32,7 +29,7 @@ class Role(IntEnum):
     """
 
     LABEL = Qt.ItemDataRole.UserRole + 1  # effective label: correction, else model's; None if error
-    STATUS = LABEL + 1  # dog / cat / other / unsure / error
+    STATUS = LABEL + 1  # the ReviewStatus
     CONFIDENCE = LABEL + 2  # model's confidence in its label, None for errors
     PROBABILITIES = LABEL + 3  # (dog, cat, other) or None
     CORRECTED = LABEL + 4  # bool
@@ -66,7 +63,7 @@ class Row:
             return None
         return self.correction or self.result.prediction.label
 
-    def status(self, threshold: float) -> str:
+    def status(self, threshold: float) -> ReviewStatus:
         return review_status(self.result, self.correction, threshold)
 
 
@@ -186,7 +183,7 @@ class ResultsModel(QAbstractListModel):
             index = self.index(number)
             self.dataChanged.emit(index, index, [Role.LABEL, Role.STATUS, Role.CORRECTED])
 
-    def counts(self) -> Counter[str]:
+    def counts(self) -> Counter[ReviewStatus]:
         """Rows per display status, for the status bar and the filter list."""
         threshold = self._threshold
         return Counter(row.status(threshold) for row in self._rows)
@@ -201,5 +198,5 @@ class ResultsModel(QAbstractListModel):
             f"Dog {p.p_dog:.0%} · Cat {p.p_cat:.0%} · Neither {p.p_other:.0%}",
         ]
         if row.correction:
-            lines.append(f"Marked as {STATUS_NAMES[row.correction]} by you")
+            lines.append(f"Marked as {style_of(row.correction).name} by you")
         return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.labels import SORT_FOLDERS
 from ..core.moves import SortPlan, SortReport
+from ..core.review import ReviewStatus, staying_detail
 from ..core.undo import UndoReport
-from .delegate import BADGE_COLOURS
+from .style import STYLES, style_of
 
 MAX_LISTED = 15
 
@@ -46,17 +47,9 @@ def _swatch(colour: str) -> QLabel:
 
 
 class SortPreviewDialog(QDialog):
-    """Counts per destination, what stays and why, and renamed files; Cancel is the default.
+    """Counts per destination, what stays and why, and renamed files; Cancel is the default."""
 
-    ``staying`` breaks down the photos that stay, by display status (other / unsure / error).
-    """
-
-    def __init__(
-        self,
-        plan: SortPlan,
-        staying: Mapping[str, int] | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, plan: SortPlan, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plan = plan
         self.setWindowTitle("Sort into Folders")
@@ -77,18 +70,18 @@ class SortPreviewDialog(QDialog):
         counts.setVerticalSpacing(6)
         line = 0
         by_name = {path.name: count for path, count in plan.counts_by_destination.items()}
-        for label, name in (("dog", "dogs"), ("cat", "cats")):
-            counts.addWidget(_swatch(BADGE_COLOURS[label][0]), line, 0)
+        for label, name in SORT_FOLDERS.items():
+            counts.addWidget(_swatch(style_of(label).background), line, 0)
             counts.addWidget(
                 QLabel(f"<b>{_photos(by_name.get(name, 0))}</b> go to <b>{name}/</b>"), line, 1
             )
             line += 1
         stay = QLabel(
             f"<b>{_photos(plan.staying)}</b> stay where they are"
-            + self._staying_detail(staying or {})
+            + staying_detail(plan.staying_by_reason)
         )
         stay.setWordWrap(True)
-        counts.addWidget(_swatch(BADGE_COLOURS["other"][0]), line, 0)
+        counts.addWidget(_swatch(STYLES[ReviewStatus.OTHER].background), line, 0)
         counts.addWidget(stay, line, 1)
         counts.setColumnStretch(1, 1)
         layout.addLayout(counts)
@@ -118,10 +111,10 @@ class SortPreviewDialog(QDialog):
             layout.addWidget(table)
 
         for warning in plan.warnings:
-            label = QLabel(f"⚠ {warning}")
-            label.setWordWrap(True)
-            label.setStyleSheet(f"color: {BADGE_COLOURS['error'][0]};")
-            layout.addWidget(label)
+            line_label = QLabel(f"⚠ {warning}")
+            line_label.setWordWrap(True)
+            line_label.setStyleSheet(f"color: {STYLES[ReviewStatus.ERROR].background};")
+            layout.addWidget(line_label)
 
         hint = QLabel("You can put everything back afterwards with Sort › Undo Last Sort.")
         hint.setWordWrap(True)
@@ -139,19 +132,6 @@ class SortPreviewDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-
-    @staticmethod
-    def _staying_detail(staying: Mapping[str, int]) -> str:
-        parts = [
-            f"{staying[key]} {text}"
-            for key, text in (
-                ("other", "neither dog nor cat"),
-                ("unsure", "unsure"),
-                ("error", "unreadable"),
-            )
-            if staying.get(key)
-        ]
-        return f" ({', '.join(parts)})" if parts else ""
 
 
 def sort_report_text(report: SortReport) -> tuple[str, str, str]:

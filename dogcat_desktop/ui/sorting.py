@@ -11,10 +11,8 @@ from ..core import folder_lock
 from ..core.errors import describe_os_error
 from ..core.journal import JournalWriteError
 from ..core.moves import SortPlan, SortReport, execute_plan, plan_sort
-from ..core.scan import sort_label
 from ..core.transfer import MoveError
 from ..core.undo import UndoReport, undo_last
-from .results_model import Row
 from .sort_dialog import SortPreviewDialog, sort_report_text, undo_report_text
 
 if TYPE_CHECKING:
@@ -45,21 +43,16 @@ class SortController:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
 
-    def sort_label(self, row: Row) -> str | None:
-        """What the sort does with a row: dogs and cats move; unsure ones only once labelled."""
-        return sort_label(row.status(self.window.model.threshold))
-
     def build_plan(self) -> SortPlan:
         window = self.window
         assert window.folder is not None
-        items = [(row.path, window.sort_label(row)) for row in window.model.rows()]
+        threshold = window.model.threshold
+        items = [(row.path, row.status(threshold)) for row in window.model.rows()]
         return plan_sort(window.folder, items)
 
     def confirm_sort(self, plan: SortPlan) -> bool:
         """Show the preview; tests replace ``SortPreviewDialog.exec`` to answer it."""
-        counts = self.window.model.counts()
-        staying = {key: counts.get(key, 0) for key in ("other", "unsure", "error")}
-        dialog = SortPreviewDialog(plan, staying, self.window)
+        dialog = SortPreviewDialog(plan, self.window)
         return dialog.exec() == QDialog.DialogCode.Accepted
 
     def sort_into_folders(self) -> None:

@@ -8,10 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog, QTreeWidget
+from PySide6.QtWidgets import QDialog, QLabel, QTreeWidget
 from support import snapshot
 
 from dogcat_desktop.core import folder_lock, moves
+from dogcat_desktop.core.review import sort_label
 from dogcat_desktop.ui import sort_dialog
 from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
 
@@ -58,10 +59,11 @@ def test_sort_then_undo_restores_the_exact_tree(window, scan, photo_folder, qtbo
     label(window, ["cat.2000.jpg", "cat.2001.jpg"], "cat")
     label(window, ["dog.2000.jpg"], "dog")
     label(window, ["dog.2001.jpg"], "other")
+    threshold = window.model.threshold
     expected = {
-        row.path.name: window.sort_label(row)
+        row.path.name: row.status(threshold).value
         for row in window.model.rows()
-        if window.sort_label(row) in ("dog", "cat")
+        if sort_label(row.status(threshold)) in ("dog", "cat")
     }
 
     report = sort(window, qtbot)
@@ -109,7 +111,7 @@ def test_preview_dialog_lists_counts_and_collisions(window, scan, photo_folder, 
     label(window, ["cat.2000.jpg", "cat.2001.jpg"], "cat")
     plan = window.build_plan()
 
-    dialog = SortPreviewDialog(plan, {"other": 1, "unsure": 2, "error": 1})
+    dialog = SortPreviewDialog(plan)
     qtbot.addWidget(dialog)
 
     assert dialog.cancel_button.isDefault() and not dialog.move_button.isDefault()
@@ -118,6 +120,8 @@ def test_preview_dialog_lists_counts_and_collisions(window, scan, photo_folder, 
     assert table.topLevelItem(0).text(0) == "cat.2000.jpg"
     assert table.topLevelItem(0).text(1) == "cats/cat.2000 (1).jpg"
     assert dialog.move_button.text() == f"Move {len(plan.moves)} photos"
+    stay = next(label.text() for label in dialog.findChildren(QLabel) if "stay" in label.text())
+    assert "1 unreadable" in stay  # broken.jpg, counted by the plan itself
 
 
 def test_read_only_destination_is_reported_in_words(
