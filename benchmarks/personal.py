@@ -1,0 +1,323 @@
+"""How much the personal layer helps a user on the shared photos: ``python benchmarks/personal.py``.
+
+- Fix one, fix ten: for each collection (one source of the shared photos, as a user's folder),
+  start from the bundled model, label the least-sure photo, refit, and again, the way a user
+  reviewing least-sure-first would; after k = 5, 10, 20 and 50 labels, count the errors on the
+  photos not yet labelled, overall and per class, against the bundled model's on the same photos.
+  The same run without the model as a prior shows what the prior is worth.
+- Pets by name: Oxford-IIIT breeds stand in for individual animals; for two and three breeds of
+  one species, k photos of each are labelled with the breed as the pet's name, and the rest of
+  those breeds are named (right, wrong, or left unnamed in the species); photos of the species'
+  other breeds should stay unnamed.
+- Refit time: the whole fit (guard included) on 5,000 labels, best of three.
+
+Embeddings come from the bundled model, whatever it is, once, cached under ``.bench/``.
+Prints tables and ends with one summary line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import embeddings  # noqa: E402
+from dogcat_desktop.core.labels import CLASSES  # noqa: E402
+from dogcat_desktop.core.personal import PersonalLayer, TrainingSet  # noqa: E402
+from dogcat_desktop.core.personal import guard as guard_module  # noqa: E402
+from dogcat_desktop.core.personal.species import SpeciesModel, normalise, project  # noqa: E402
+from dogcat_desktop.resources import model_dir  # noqa: E402
+
+STEPS = (5, 10, 20, 50)
+MIN_COLLECTION = 100  # photos; leaves at least 50 unlabelled after the last step
+NAME_EXAMPLES = (2, 3, 5, 10)
+NAME_TRIALS = 20  # random breed groups per species and group size
+REFIT_LABELS = 5000
+
+
+@dataclass
+class Curve:
+    """Errors on the photos not yet labelled, after each number of labels."""
+
+    collection: str
+    size: int
+    trained_on: bool
+    model_errors: dict[int, np.ndarray]  # k -> errors per class (CLASSES order), bundled model
+    layer_errors: dict[int, np.ndarray]  # k -> errors per class, what the user sees
+    no_prior_errors: dict[int, np.ndarray]
+    rest_per_class: dict[int, np.ndarray]
+    active: dict[int, bool]
+
+
+def simulate(data: embeddings.Embedded, rows: np.ndarray, use_prior: bool = True) -> Curve:
+    """Label least-sure-first, one photo at a time, refitting after each label."""
+    truth = np.array([CLASSES.index(data.photos[i].label) for i in rows])
+    probabilities = data.probabilities[rows]
+    vectors = data.embeddings[rows]
+    labelled: list[int] = []
+    confidence = probabilities.max(axis=1)
+    predicted = probabilities.argmax(axis=1)
+    model_predicted = predicted.copy()
+    errors: dict[int, np.ndarray] = {}
+    model_errors: dict[int, np.ndarray] = {}
+    rest_counts: dict[int, np.ndarray] = {}
+    active: dict[int, bool] = {}
+    for k in range(STEPS[-1] + 1):
+        if k in (0, *STEPS):
+            rest = np.setdiff1d(np.arange(len(rows)), labelled)
+            errors[k] = _per_class(truth[rest], predicted[rest])
+            model_errors[k] = _per_class(truth[rest], model_predicted[rest])
+            rest_counts[k] = np.bincount(truth[rest], minlength=len(CLASSES))
+        if k == STEPS[-1]:
+            break
+        order = [i for i in np.argsort(confidence, kind="stable") if i not in set(labelled)]
+        labelled.append(int(order[0]))
+        if use_prior:
+            layer = _fit_layer(vectors, probabilities, truth, labelled)
+            found = layer.predict(vectors, probabilities)
+            predicted = np.array([CLASSES.index(p.label) for p in found])
+            confidence = np.array([p.confidence for p in found])
+            active[k + 1] = layer.status().active
+        else:
+            predicted, confidence, active[k + 1] = _no_prior(
+                vectors, probabilities, truth, labelled
+            )
+    collection = data.photos[rows[0]].collection
+    return Curve(collection, len(rows), False, model_errors, errors, {}, rest_counts, active)
+
+
+def _fit_layer(
+    vectors: np.ndarray, probabilities: np.ndarray, truth: np.ndarray, labelled: list[int]
+) -> PersonalLayer:
+    training = TrainingSet("bench").with_labels(
+        (str(i), CLASSES[truth[i]], vectors[i], probabilities[i]) for i in labelled
+    )
+    return PersonalLayer.fit(training)
+
+
+def _no_prior(
+    vectors: np.ndarray, probabilities: np.ndarray, truth: np.ndarray, labelled: list[int]
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The same layer without the bundled model's probabilities as the starting point."""
+    features = normalise(vectors[labelled])
+    basis, reduced = project(features)
+    targets, given = truth[labelled], probabilities[labelled]
+    score = guard_module.cross_validate(reduced, targets, given, use_prior=False)
+    if not score.personal_wins:
+        return probabilities.argmax(axis=1), probabilities.max(axis=1), False
+    model = SpeciesModel.fit(basis, reduced, targets, given, use_prior=False)
+    result = model.probabilities(normalise(vectors), probabilities)
+    return result.argmax(axis=1), result.max(axis=1), True
+
+
+def _per_class(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    return np.bincount(truth[truth != predicted], minlength=len(CLASSES))
+
+
+def trained_roots() -> list[str]:
+    """Folders the bundled model was trained or calibrated on (from its model card)."""
+    card = json.loads((model_dir() / "model_card.json").read_text())
+    roots: list[str] = []
+    for split in ("train", "validation"):
+        roots += card.get("data", {}).get(split, {}).get("roots", {}).keys()
+    return [str(Path(root).resolve()) for root in roots]
+
+
+def collections(data: embeddings.Embedded) -> dict[str, np.ndarray]:
+    names = np.array([photo.collection for photo in data.photos])
+    found = {name: np.flatnonzero(names == name) for name in dict.fromkeys(names.tolist())}
+    return {name: rows for name, rows in found.items() if len(rows) >= MIN_COLLECTION}
+
+
+def run_curves(data: embeddings.Embedded) -> list[Curve]:
+    roots = trained_roots()
+    curves = []
+    for rows in collections(data).values():
+        curve = simulate(data, rows)
+        curve.no_prior_errors = simulate(data, rows, use_prior=False).layer_errors
+        paths = [str(data.photos[i].path.resolve()) for i in rows]
+        curve.trained_on = any(p.startswith(tuple(roots)) for p in paths)
+        curves.append(curve)
+    return sorted(curves, key=lambda c: -c.model_errors[0].sum() / c.size)
+
+
+def print_curves(curves: list[Curve]) -> None:
+    print("\nFix one, fix ten: errors on the photos not yet labelled (bundled model -> with layer)")
+    print("(* = the bundled model was trained on this collection; per class: dog/cat/other)")
+    header = f"{'collection':<19}{'photos':>7}{'k=0':>9}" + "".join(
+        f"{f'k={k}':>17}" for k in STEPS
+    )
+    print(header + f"{'k=20 no prior':>15}")
+    for curve in curves:
+        cells = [f"{curve.model_errors[0].sum():>9}"]
+        for k in STEPS:
+            mark = "" if curve.active.get(k) else "°"
+            cells.append(
+                f"{curve.model_errors[k].sum():>9} -> {curve.layer_errors[k].sum():>3}{mark}"
+            )
+        name = curve.collection + ("*" if curve.trained_on else "")
+        print(
+            f"{name:<19}{curve.size:>7}" + "".join(cells) + f"{curve.no_prior_errors[20].sum():>15}"
+        )
+    print("(° = the guard kept the bundled model at that step)")
+    print("\nPer class after 20 labels (errors / photos left; bundled model -> with layer):")
+    for curve in curves:
+        parts = []
+        for index, label in enumerate(CLASSES):
+            left = curve.rest_per_class[20][index]
+            if left:
+                before, after = curve.model_errors[20][index], curve.layer_errors[20][index]
+                parts.append(f"{label} {before}->{after} of {left}")
+        print(f"  {curve.collection:<19}" + ", ".join(parts))
+
+
+@dataclass
+class NameResult:
+    species: str
+    pets: int
+    examples: int
+    right: int
+    wrong: int
+    unnamed: int
+    others: int  # photos of the species' other breeds
+    others_named: int  # of those, given a pet's name (wrongly)
+
+
+def run_names(data: embeddings.Embedded, seed: int = 0) -> list[NameResult]:
+    rng = np.random.default_rng(seed)
+    photos = data.photos
+    results = []
+    for species in ("cat", "dog"):
+        rows = [i for i, p in enumerate(photos) if p.collection == "oxpets" and p.label == species]
+        breeds: dict[str, list[int]] = {}
+        for i in rows:
+            breeds.setdefault(photos[i].category.split(": ")[-1].split(" (")[0], []).append(i)
+        usable = sorted(b for b, members in breeds.items() if len(members) >= 15)
+        for pets, examples in itertools.product((2, 3), NAME_EXAMPLES):
+            total = NameResult(species, pets, examples, 0, 0, 0, 0, 0)
+            for _ in range(NAME_TRIALS):
+                chosen = rng.choice(usable, pets, replace=False).tolist()
+                labelled, rest = [], []
+                for breed in chosen:
+                    members = rng.permutation(breeds[breed]).tolist()
+                    labelled += [(i, f"{species}/{breed}") for i in members[:examples]]
+                    rest += [(i, breed) for i in members[examples:]]
+                training = TrainingSet("bench").with_labels(
+                    (str(i), label, data.embeddings[i], data.probabilities[i])
+                    for i, label in labelled
+                )
+                layer = PersonalLayer.fit(training)
+                found = layer.predict(
+                    data.embeddings[[i for i, _ in rest]], data.probabilities[[i for i, _ in rest]]
+                )
+                for (_, breed), prediction in zip(rest, found, strict=True):
+                    if prediction.name is None:
+                        total.unnamed += 1
+                    elif prediction.name == breed and prediction.label == species:
+                        total.right += 1
+                    else:
+                        total.wrong += 1
+                others = [i for b in usable if b not in chosen for i in breeds[b]]
+                named = layer.predict(data.embeddings[others], data.probabilities[others])
+                total.others += len(others)
+                total.others_named += sum(p.name is not None for p in named)
+            results.append(total)
+    return results
+
+
+def print_names(results: list[NameResult]) -> None:
+    print(f"\nPets by name (Oxford-IIIT breeds as pets, {NAME_TRIALS} random groups each)")
+    print(
+        f"{'species':<8}{'pets':>5}{'labels each':>12}{'right':>8}{'wrong':>8}{'unnamed':>9}"
+        f"{'other breeds named':>20}"
+    )
+    for r in results:
+        total = r.right + r.wrong + r.unnamed
+        print(
+            f"{r.species:<8}{r.pets:>5}{r.examples:>12}{r.right / total:>8.1%}"
+            f"{r.wrong / total:>8.1%}{r.unnamed / total:>9.1%}{r.others_named / r.others:>20.1%}"
+        )
+
+
+def refit_seconds(data: embeddings.Embedded, count: int = REFIT_LABELS) -> tuple[float, float]:
+    """(whole fit with guard, predicting 10,000 photos), best of three, on real embeddings."""
+    rows = np.random.default_rng(1).permutation(len(data.photos))[:count]
+    labels = []
+    for i in rows:
+        photo = data.photos[i]
+        breed = photo.category.split(": ")[-1].split(" (")[0]
+        named = photo.collection == "oxpets" and hash(breed) % 4 == 0
+        labels.append(f"{photo.label}/{breed}" if named else photo.label)
+    training = TrainingSet("bench").with_labels(
+        (str(i), label, data.embeddings[i], data.probabilities[i])
+        for i, label in zip(rows, labels, strict=True)
+    )
+    fits, predictions = [], []
+    many = np.resize(np.arange(len(data.photos)), 10_000)
+    for _ in range(3):
+        start = time.perf_counter()
+        layer = PersonalLayer.fit(training)
+        fits.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        layer.predict(data.embeddings[many], data.probabilities[many])
+        predictions.append(time.perf_counter() - start)
+    return min(fits), min(predictions)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-names", action="store_true")
+    args = parser.parse_args()
+    data = embeddings.load()
+    print(
+        f"model {data.model_id}, {len(data.photos)} shared photos;"
+        f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    curves = run_curves(data)
+    print_curves(curves)
+    names = [] if args.skip_names else run_names(data)
+    if names:
+        print_names(names)
+    fit_time, predict_time = refit_seconds(data)
+    print(
+        f"\nRefit on {REFIT_LABELS:,} labels (guard included): {fit_time:.2f} s;"
+        f" predicting 10,000 photos: {predict_time:.2f} s"
+    )
+    summarise(curves, names, fit_time)
+
+
+def summarise(curves: list[Curve], names: list[NameResult], fit_time: float) -> None:
+    worst = next((c for c in curves if not c.trained_on), curves[0])
+    before, after = worst.model_errors[20], worst.layer_errors[20]
+    halved = after.sum() * 2 <= before.sum()
+    no_worse = all(
+        after[i] <= before[i] for i in range(len(CLASSES)) if worst.rest_per_class[20][i]
+    )
+    met = sum(
+        c.layer_errors[20].sum() * 2 <= c.model_errors[20].sum()
+        and (c.layer_errors[20] <= c.model_errors[20]).all()
+        for c in curves
+    )
+    named = [r for r in names if r.examples == 5]
+    right = min((r.right / (r.right + r.wrong + r.unnamed) for r in named), default=float("nan"))
+    print(
+        f"\nSUMMARY worst collection {worst.collection}: errors on the rest after 20 labels"
+        f" {before.sum()} -> {after.sum()} ({'halved' if halved else 'NOT halved'},"
+        f" {'no class worse' if no_worse else 'a class got WORSE'}); target met on {met} of"
+        f" {len(curves)} collections; named pets right after 5 labels each: at least {right:.0%};"
+        f" refit on {REFIT_LABELS:,} labels {fit_time:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
