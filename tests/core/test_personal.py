@@ -302,7 +302,9 @@ def test_a_new_model_keeps_the_labels_until_photos_are_scanned_again(tmp_path):
     store.save(state)
     loaded = store.load("model-b")
     assert loaded.training.model_id == "model-b"
-    assert loaded.training.missing() == list(zip(state.training.keys, state.training.labels))
+    assert loaded.training.missing() == list(
+        zip(state.training.keys, state.training.labels, strict=True)
+    )
     assert len(loaded.training.usable()) == 0
     assert PersonalLayer.fit(loaded.training).status().missing == 4
 

@@ -13,11 +13,10 @@ from enum import Enum
 
 import numpy as np
 
-from ..classifier import DEFAULT_THRESHOLD
 from ..labels import CLASSES
 from .guard import MIN_LABELS, GuardScore, cross_validate
 from .labels import SPECIES, format_label, parse_label
-from .names import NameModel
+from .names import NAME_THRESHOLD, NameModel
 from .species import SpeciesModel, normalise, project
 from .training_set import TrainingSet
 
@@ -103,7 +102,7 @@ class PersonalLayer:
     species: SpeciesModel | None  # None while the guard keeps the bundled model
     names: dict[str, NameModel]
     state: LayerStatus
-    name_threshold: float = DEFAULT_THRESHOLD
+    name_threshold: float = NAME_THRESHOLD
 
     @classmethod
     def fit(
@@ -111,7 +110,7 @@ class PersonalLayer:
         training: TrainingSet,
         *,
         enabled: bool = True,
-        name_threshold: float = DEFAULT_THRESHOLD,
+        name_threshold: float = NAME_THRESHOLD,
     ) -> PersonalLayer:
         """Learn from every usable label; the guard decides whether the species level is used."""
         missing = len(training.missing())

@@ -16,6 +16,7 @@ import numpy as np
 
 from .softmax import softmax
 
+NAME_THRESHOLD = 0.8  # as sure as the model must be for a photo not to be unsure
 MIN_EXAMPLES = 2  # a name is suggested once a pet has this many labelled photos
 SHARPNESS = (5.0, 10.0, 20.0, 40.0, 80.0)  # candidate softmax scales over cosine similarity
 
