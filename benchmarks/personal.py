@@ -12,7 +12,8 @@
 - Refit time: the whole fit (guard included) on 5,000 labels, best of three.
 
 Embeddings come from the bundled model, whatever it is, once, cached under ``.bench/``.
-Prints tables and ends with one summary line.
+Everything runs on one core (BLAS limited to one thread), so the times are an upper bound for
+a machine that is busy scanning at the same time. Prints tables and ends with one summary line.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
