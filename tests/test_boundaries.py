@@ -45,19 +45,32 @@ def test_app_and_cli_never_load_tensorflow():
 
 
 def core_imports(module: str) -> set[str]:
-    """The core modules ``module`` imports, at any level (function-level imports included)."""
-    path = PROJECT / (module.replace(".", "/") + ".py")
+    """The core modules ``module`` imports, at any level (function-level imports included).
+
+    A subpackage (``core/personal/``) counts as one module: its files' imports are pooled, and
+    imports among its own files are left out.
+    """
+    path = PROJECT / module.replace(".", "/")
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            base = node.module if node.level == 0 else f"dogcat_desktop.core.{node.module}"
-            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        else:
-            continue
-        found.update(name for name in names if name in CORE_MODULES)
-    return found
+    for file in files:
+        package = file.relative_to(PROJECT).with_suffix("").parts[:-1]
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = package[: len(package) - node.level + 1] if node.level else ()
+                base = ".".join([*parts, node.module])
+                names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found.update(_core_module(name) for name in names)
+    return found & set(CORE_MODULES) - {module}
+
+
+def _core_module(name: str) -> str:
+    """``dogcat_desktop.core.personal.layer`` -> ``dogcat_desktop.core.personal``."""
+    return ".".join(name.split(".")[:3])
 
 
 def test_core_has_no_import_cycle():
