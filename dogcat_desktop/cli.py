@@ -30,6 +30,8 @@ def _open_scanner(use_cache: bool):
         if use_cache
         else None
     )
+    if cache is not None and cache.notice:
+        print(f"dogcat-sorter-cli: {cache.notice}", file=sys.stderr)
     return Scanner(classifier, cache)
 
 
@@ -64,25 +66,35 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _open_corrections():
-    """The labels a person set in the window, which a sort follows too; None if unavailable."""
+    """The labels a person set in the window, which a sort follows too; None if there are none.
+
+    Raises CorrectionsDamagedError when the store exists but cannot be used.
+    """
     import sqlite3
 
-    from .core.corrections import FILE_NAME, CorrectionStore
+    from .core.corrections import FILE_NAME, CorrectionsDamagedError, CorrectionStore
     from .core.paths import user_data_dir
 
+    path = user_data_dir() / FILE_NAME
     try:
-        return CorrectionStore(user_data_dir() / FILE_NAME)
-    except (OSError, sqlite3.Error):
-        return None
+        return CorrectionStore(path)
+    except (OSError, sqlite3.Error) as exc:
+        if not path.exists():
+            return None  # nowhere to keep labels, so none were ever set
+        raise CorrectionsDamagedError(
+            f"The labels you set by hand could not be read from {path} ({exc})."
+        ) from exc
 
 
 def _sort(args: argparse.Namespace) -> int:
+    from .core.confine import resolve_folder
     from .core.folder_lock import LockError, acquire
 
-    folder = args.path
-    if not folder.is_dir():
-        print(f"dogcat-sorter-cli: not a folder: {folder}", file=sys.stderr)
+    if not args.path.is_dir():
+        print(f"dogcat-sorter-cli: not a folder: {args.path}", file=sys.stderr)
         return EXIT_USAGE
+    # Resolved once: every later step works in this folder, whatever its path's links do.
+    folder = args.path = resolve_folder(args.path)
     if args.dry_run:
         return _sort_locked(args, holding_lock=False)
     try:
@@ -95,21 +107,34 @@ def _sort(args: argparse.Namespace) -> int:
 
 
 def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
-    from .core.corrections import FileVersion
+    from .core.corrections import CorrectionsDamagedError, FileVersion
     from .core.journal import JournalWriteError
     from .core.moves import execute_plan, plan_sort
     from .core.progress import TerminalBar
     from .core.review import ReviewStatus, review_status
     from .core.scan import list_photos
+    from .core.stamp import FileStamp
 
     folder = args.path
+    try:
+        corrections = _open_corrections()
+    except CorrectionsDamagedError as exc:
+        if not args.ignore_corrections:
+            print(
+                f"dogcat-sorter-cli: {exc} Nothing was moved: a sort would ignore them. Run "
+                "again with --ignore-corrections to sort on the model's labels alone.",
+                file=sys.stderr,
+            )
+            return EXIT_SOME_FAILED
+        print(f"dogcat-sorter-cli: {exc} Sorting on the model's labels alone.", file=sys.stderr)
+        corrections = None
     files = list_photos(folder, args.recursive)
     scanner = _open_scanner(not args.no_cache)
-    corrections = _open_corrections()
     threshold = (
         args.min_confidence if args.min_confidence is not None else scanner.classifier.threshold
     )
     items: list[tuple[Path, str | None]] = []
+    stamps: dict[Path, FileStamp] = {}
     unreadable: list[tuple[Path, str]] = []
     corrected = 0
     bar = TerminalBar(len(files))
@@ -127,13 +152,21 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
         elif correction is not None:
             corrected += 1
         items.append((result.path, status))
+        if result.stamp is not None:
+            stamps[result.path] = result.stamp
     bar.close()
-    plan = plan_sort(folder, items)
+    plan = plan_sort(folder, items, stamps)
     print(plan.summary())
     if corrected:
         print(f"  {corrected} photo{'s' if corrected != 1 else ''} labelled by you")
     for path, reason in unreadable:
         print(f"  cannot read {path}: {reason}")
+    if plan.refused:
+        print(
+            "dogcat-sorter-cli: refused, nothing was moved: " + " ".join(plan.refused.values()),
+            file=sys.stderr,
+        )
+        return EXIT_SOME_FAILED
     if args.dry_run:
         print("Dry run: nothing was moved.")
         return EXIT_SOME_FAILED if unreadable else EXIT_OK
@@ -154,11 +187,12 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     print(report.summary())
     if report.journal_path:
         print(f"To undo: dogcat-sorter-cli undo {folder}")
-    failed = unreadable or report.failures or report.error
+    failed = unreadable or report.failures or report.error or report.notices
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
 def _undo(args: argparse.Namespace) -> int:
+    from .core.corrections import CorrectionsDamagedError
     from .core.folder_lock import LockError
     from .core.undo import undo_last
 
@@ -170,11 +204,16 @@ def _undo(args: argparse.Namespace) -> int:
     except LockError as exc:
         print(f"dogcat-sorter-cli: {exc}", file=sys.stderr)
         return EXIT_SOME_FAILED
-    corrections = _open_corrections()
+    print(report.summary())
+    try:
+        corrections = _open_corrections()
+    except CorrectionsDamagedError as exc:
+        print(f"dogcat-sorter-cli: {exc} They were not moved with the photos.", file=sys.stderr)
+        return EXIT_SOME_FAILED
     if corrections is not None:
         corrections.follow(report.restored_files)
-    print(report.summary())
-    return EXIT_SOME_FAILED if report.failures or report.missing else EXIT_OK
+    problems = report.failures or report.missing or report.left_alone or report.refused
+    return EXIT_SOME_FAILED if problems else EXIT_OK
 
 
 def _threshold(text: str) -> float:
@@ -234,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="move only photos at least this sure (default: the model card's threshold)",
     )
     sort.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
+    sort.add_argument(
+        "--ignore-corrections",
+        action="store_true",
+        help="sort even when the labels you set by hand cannot be read (they are then ignored)",
+    )
     sort.set_defaults(run=_sort)
 
     undo = commands.add_parser(

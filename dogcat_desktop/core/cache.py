@@ -2,12 +2,17 @@
 
 Kept in SQLite in the user's cache directory so re-scanning a folder of 10,000 photos costs a
 ``stat`` per file. The key includes the model's identity, so a new model never reuses old answers.
+
+A cache is only a copy of what a scan can find again, so a damaged one is moved aside (kept for
+a look, never deleted) and rebuilt, with a one-line ``notice`` for the user.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +37,39 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
+_COLUMNS = ["path", "size", "mtime_ns", "model", "probabilities", "embedding", "thumbnail",
+            "width", "height", "error"]  # fmt: skip
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Open and check the cache; sqlite3.DatabaseError if it is not a sound one of ours."""
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+        check = db.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
+        columns = [row[1] for row in db.execute("PRAGMA table_info(results)")]
+        if columns != _COLUMNS:
+            raise sqlite3.DatabaseError("its table is not the one this version writes")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a damaged cache (and its write-ahead files) out of the way; returns the new name."""
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if os.path.lexists(source):
+            os.replace(source, Path(str(aside) + suffix))
+    return aside
+
+
 @dataclass(frozen=True)
 class CachedResult:
     probabilities: np.ndarray | None
@@ -47,10 +85,17 @@ class ScanCache:
 
     def __init__(self, path: Path, model_id: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        # Set when a damaged cache was moved aside; a line for the user.
+        self.notice: str | None = None
+        try:
+            self._db = _open(path)
+        except sqlite3.DatabaseError as exc:
+            aside = _move_aside(path)
+            self.notice = (
+                f"The scan cache was damaged ({exc}); it was moved aside to {aside.name} and is "
+                "being rebuilt, so this scan is slower."
+            )
+            self._db = _open(path)
         self._model = model_id
         self._lock = threading.Lock()
         self.hits = 0
@@ -66,9 +111,15 @@ class ScanCache:
         if row is None or row[6] != size or row[7] != mtime_ns:
             self.misses += 1
             return None
+        try:
+            probabilities = np.frombuffer(row[0], np.float32) if row[0] else None
+            embedding = np.frombuffer(row[1], np.float16) if row[1] else None
+        except (TypeError, ValueError):
+            probabilities = np.zeros(0, np.float32)  # a damaged row: decoded afresh below
+        if probabilities is not None and probabilities.shape != (3,):
+            self.misses += 1
+            return None
         self.hits += 1
-        probabilities = np.frombuffer(row[0], np.float32) if row[0] else None
-        embedding = np.frombuffer(row[1], np.float16) if row[1] else None
         return CachedResult(probabilities, embedding, row[2], row[3] or 0, row[4] or 0, row[5])
 
     def put(self, path: Path, size: int, mtime_ns: int, result: CachedResult) -> None:

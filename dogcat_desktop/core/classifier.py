@@ -32,12 +32,24 @@ class ModelCard:
 
     @classmethod
     def load(cls, path: Path) -> ModelCard:
-        raw = json.loads(path.read_text())
-        return cls(
-            classes=tuple(raw.get("classes", CLASSES)),
-            threshold=float(raw.get("threshold", DEFAULT_THRESHOLD)),
-            raw=raw,
-        )
+        """Read and check the card; ModelLoadError, in words, if it is damaged."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("it is not a JSON object")
+            classes = raw.get("classes", list(CLASSES))
+            threshold = raw.get("threshold", DEFAULT_THRESHOLD)
+            if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+                raise ValueError("'classes' is not a list of names")
+            if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+                raise ValueError("'threshold' is not a number")
+            if not 0 <= threshold <= 1:
+                raise ValueError("'threshold' is not between 0 and 1")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ModelLoadError(
+                f"the model card {path} is damaged ({exc}); reinstall the app or rebuild the model"
+            ) from exc
+        return cls(classes=tuple(classes), threshold=float(threshold), raw=raw)
 
 
 @dataclass(frozen=True)
@@ -75,20 +87,28 @@ class Classifier:
         if not model_path.exists() or not card_path.exists():
             raise ModelLoadError(f"the classifier model was not found in {model_dir}")
         try:
-            from ai_edge_litert.interpreter import Interpreter
+            from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-untyped]
         except ImportError as exc:  # pragma: no cover - a broken install
             raise ModelLoadError("the LiteRT runtime (ai-edge-litert) is not installed") from exc
         self.card = ModelCard.load(card_path)
         if tuple(self.card.classes) != CLASSES:
             raise ModelLoadError(f"model classes {self.card.classes} do not match {CLASSES}")
-        self._interpreter = Interpreter(
-            model_path=str(model_path), num_threads=threads or os.cpu_count() or 1
-        )
-        self._runner = self._interpreter.get_signature_runner()
-        self._input_name = next(iter(self._runner.get_input_details()))
+        try:
+            self._interpreter = Interpreter(
+                model_path=str(model_path), num_threads=threads or os.cpu_count() or 1
+            )
+            self._runner = self._interpreter.get_signature_runner()
+            self._input_name = next(iter(self._runner.get_input_details()))
+            with _quiet_native_stderr():  # LiteRT prints an INFO line when its delegate starts
+                outputs = self._runner(**{self._input_name: np.zeros((1, 224, 224, 3), np.float32)})
+            if outputs["probabilities"].shape != (1, len(CLASSES)):
+                raise ValueError("its output is not one probability per class")
+        except (ValueError, RuntimeError, KeyError, StopIteration, OSError) as exc:
+            raise ModelLoadError(
+                f"the model file {model_path} could not be loaded ({exc}); reinstall the app or "
+                "rebuild the model"
+            ) from exc
         self._lock = threading.Lock()
-        with _quiet_native_stderr():  # LiteRT prints an INFO line when its delegate starts
-            self._runner(**{self._input_name: np.zeros((1, 224, 224, 3), np.float32)})
         self.model_id = hashlib.sha256(model_path.read_bytes()).hexdigest()[:16]
 
     @property

@@ -4,6 +4,10 @@ A correction belongs to one version of one file: it is keyed by the absolute pat
 against the file's size and modification time, so an edited or replaced photo is judged afresh.
 Kept in SQLite (one small row per correction, written as it happens) so a crash loses nothing
 and 10,000 corrections cost no rewrite of a whole file.
+
+They are a person's work, so a damaged store is never moved aside or silently skipped: opening
+it raises ``CorrectionsDamagedError`` with a message, and what to do (sort on the model's labels
+alone, or stop) is the user's choice.
 """
 
 from __future__ import annotations
@@ -47,15 +51,36 @@ class FileVersion:
         return cls(Path(path), stat.st_size, stat.st_mtime_ns)
 
 
+class CorrectionsDamagedError(Exception):
+    """The corrections store cannot be read; the message says where and why, for the user."""
+
+
+_COLUMNS = ["path", "size", "mtime_ns", "label", "updated"]
+
+
 class CorrectionStore:
     """Thread-safe: the scan worker reads while the window writes."""
 
     def __init__(self, path: Path) -> None:
+        """Open (or create) the store; CorrectionsDamagedError if it exists but is unusable."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+            check = self._db.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else '?'}")
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(corrections)")]
+            if columns != _COLUMNS:
+                raise sqlite3.DatabaseError("its table is not the one this version writes")
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise CorrectionsDamagedError(
+                f"The labels you set by hand could not be read from {path} ({exc}). They were "
+                "not used; move that file away to start afresh, or restore it from a backup."
+            ) from exc
         self._lock = threading.Lock()
 
     def get(self, version: FileVersion) -> str | None:
@@ -67,7 +92,7 @@ class CorrectionStore:
             ).fetchone()
         if row is None or row[1] != version.size or row[2] != version.mtime_ns:
             return None
-        return row[0]
+        return row[0] if row[0] in CLASSES else None
 
     def set(self, version: FileVersion, label: str | None) -> None:
         """Remember ``label`` for this file version; None forgets any correction."""

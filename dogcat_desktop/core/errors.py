@@ -57,7 +57,7 @@ def describe_os_error(exc: BaseException, *, side: Side = "", folder_name: str =
             return f"{where} disappeared while sorting"
         return _NOT_FOUND[side]
     if code == errno.ELOOP:
-        return "a symbolic link is in the way (links are not followed here)"
+        return "too many symbolic links (a loop of links, or a link where none is followed)"
     if code == errno.ENAMETOOLONG:
         if side == "destination":
             return "the file name is too long for the destination"

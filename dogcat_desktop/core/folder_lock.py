@@ -6,6 +6,11 @@ original tree. The lock is a file created with ``O_CREAT | O_EXCL`` in ``<folder
 holding the owner's pid, host name and start time. A lock left behind by a process that died
 (same host, pid no longer running) is recognised as stale and taken over; a lock from another
 host is never broken, because whether its owner is alive cannot be known from here.
+
+A folder and its subfolders lock each other out: a sort of ``pets`` writes into ``pets/dogs``,
+which a sort of ``pets/dogs`` would be moving photos out of at the same time. So after taking its
+own lock, a sort looks for a live lock in every folder above and below, and gives way if it
+finds one (both look after taking their own, so two such sorts cannot both miss each other).
 """
 
 from __future__ import annotations
@@ -20,6 +25,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from dogcat_desktop.core.confine import (
+    UnsafeStateError,
+    check_state_dir,
+    read_state_file,
+    resolve_folder,
+)
 from dogcat_desktop.core.errors import describe_os_error
 
 STATE_DIR_NAME = ".dogcat-sorter"
@@ -28,6 +39,7 @@ _BREAK_NAME = "lock.break"
 # A lock file that cannot be parsed is normally one being written right now; only after this long
 # is it treated as the remains of a crash between creating and writing it.
 _UNREADABLE_GRACE_S = 10.0
+_MAX_LOCK_BYTES = 64 * 1024
 
 
 class LockError(RuntimeError):
@@ -43,8 +55,8 @@ class LockUnavailableError(LockError):
 
 
 def state_dir(folder: str | os.PathLike[str]) -> Path:
-    """Where the app keeps its journals and lock inside a sorted folder."""
-    return Path(os.path.abspath(folder)) / STATE_DIR_NAME
+    """Where the app keeps its journals and lock inside a sorted folder (links resolved)."""
+    return resolve_folder(folder) / STATE_DIR_NAME
 
 
 def lock_path(folder: str | os.PathLike[str]) -> Path:
@@ -97,9 +109,9 @@ def _pid_alive_windows(pid: int) -> bool:
 
 
 def read_lock(path: Path) -> dict | None:
-    """The owner record of a lock file, or None when it is missing or unreadable."""
+    """The owner record of a lock file, or None when it is missing, unreadable or a link."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_state_file(path, _MAX_LOCK_BYTES).decode("utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -116,7 +128,7 @@ def _is_stale(path: Path, owner: dict | None) -> bool:
     """A lock is stale only when its owner provably no longer runs."""
     if owner is None:
         try:
-            age = time.time() - path.stat().st_mtime
+            age = time.time() - path.lstat().st_mtime
         except FileNotFoundError:
             return False  # gone already; the next create attempt will tell
         return age > _UNREADABLE_GRACE_S
@@ -197,7 +209,11 @@ def acquire(folder: str | os.PathLike[str]) -> Iterator[Path]:
     """
     directory = state_dir(folder)
     try:
+        check_state_dir(directory)
         directory.mkdir(exist_ok=True)
+        check_state_dir(directory)
+    except UnsafeStateError as exc:
+        raise LockUnavailableError(str(exc)) from exc
     except FileExistsError as exc:
         raise LockUnavailableError(
             f"{directory} exists but is a file; the app needs it to be a folder."
@@ -230,6 +246,12 @@ def acquire(folder: str | os.PathLike[str]) -> Iterator[Path]:
             f"{directory.parent} is being sorted by another process; try again in a moment."
         )
     try:
+        neighbour = _sort_nearby(directory.parent)
+        if neighbour is not None:
+            raise FolderBusyError(
+                f"{directory.parent} cannot be sorted while {neighbour}. Wait for it to finish, "
+                "then try again."
+            )
         yield lock
     finally:
         # Remove the lock only while it is still ours.
@@ -237,3 +259,43 @@ def acquire(folder: str | os.PathLike[str]) -> Iterator[Path]:
         if current is not None and current.get("token") == payload["token"]:
             with contextlib.suppress(FileNotFoundError):
                 lock.unlink()
+
+
+def _held_by(folder: Path) -> str | None:
+    """Who holds a live lock in ``folder``, in words, or None when nobody does."""
+    lock = folder / STATE_DIR_NAME / LOCK_NAME
+    if not os.path.lexists(lock):
+        return None
+    owner = read_lock(lock)
+    return None if _is_stale(lock, owner) else _describe_owner(owner)
+
+
+def _sort_nearby(root: Path) -> str | None:
+    """Describes a live sort of a folder above or below ``root``, or None.
+
+    Only reads: a lock found elsewhere is never broken or written, only given way to. The walk
+    down is iterative (a tree thousands of folders deep must not exhaust the stack) and does not
+    follow links, which lead to folders this sort does not act in.
+    """
+    for parent in root.parents:
+        owner = _held_by(parent)
+        if owner is not None:
+            return f"{parent} (a folder above it) is being sorted by {owner}"
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                subfolders = [
+                    Path(entry.path)
+                    for entry in entries
+                    if entry.name != STATE_DIR_NAME and entry.is_dir(follow_symlinks=False)
+                ]
+        except OSError:
+            continue
+        for subfolder in subfolders:
+            owner = _held_by(subfolder)
+            if owner is not None:
+                return f"{subfolder} (a folder inside it) is being sorted by {owner}"
+        pending.extend(subfolders)
+    return None

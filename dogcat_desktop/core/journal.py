@@ -4,13 +4,15 @@ Every sort writes ``<folder>/.dogcat-sorter/journal-<UTC time>.jsonl``: one JSON
 each flushed and fsynced before the step it describes, so that after a crash or a power cut the
 journal always knows at least as much as the disk. Records (``op``):
 
-* ``header``: folder, start time, pid, host.
+* ``header``: folder (links resolved) with its device and inode, start time, pid, host.
 * ``mkdir``: a destination folder the sort is about to create (undo removes it if empty).
 * ``move``: an attempt to move ``src`` to ``dst`` (with ``size``/``dev``/``ino`` of the source,
   the ``method`` and, for copies, the temporary file ``tmp``). A later ``move`` with the same
   ``seq`` supersedes it (the name was taken meanwhile).
-* ``claim``: an empty placeholder created at ``dst`` (moves without hard links).
-* ``done`` / ``failed`` / ``rolled_back``: how the move of ``seq`` ended.
+* ``claim``: an empty placeholder created at ``dst`` (moves without hard links), with its inode.
+* ``copied``: a copy is complete in its temporary file (``dev``/``ino`` of that file).
+* ``done`` / ``failed`` / ``rolled_back``: how the move of ``seq`` ended; ``done`` holds the
+  ``dst_dev``/``dst_ino`` of the photo at its new place, which undo checks before moving it.
 * ``end``: the sort finished (or was settled after an interruption).
 * ``restore`` / ``restored``: undo moving ``seq`` back, with the same fields as ``move``.
 * ``undone``: undo finished; the file is then renamed to ``*.undone.jsonl``.
@@ -31,7 +33,20 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dogcat_desktop.core import folder_lock
+from dogcat_desktop.core.confine import (
+    UnsafeStateError,
+    check_state_dir,
+    open_state_file,
+    read_state_file,
+    resolve_folder,
+)
 from dogcat_desktop.core.errors import describe_os_error
+from dogcat_desktop.core.journal_check import (
+    FolderMatch,
+    JournalRefusedError,
+    check_record,
+    match_folder,
+)
 from dogcat_desktop.core.transfer import fsync_dir
 
 JOURNAL_PREFIX = "journal-"
@@ -57,22 +72,33 @@ class JournalWriter:
 
     @classmethod
     def create(cls, folder: str | os.PathLike[str]) -> JournalWriter:
-        """Start a new journal for a sort of ``folder``, with its header record."""
+        """Start a new journal for a sort of ``folder``, with its header record.
+
+        The state folder must be a real folder (not a link) and the journal a new file, opened
+        without following links, so a crafted ``.dogcat-sorter`` cannot make a sort write
+        elsewhere.
+        """
         directory = folder_lock.state_dir(folder)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
+            check_state_dir(directory)
             directory.mkdir(exist_ok=True)
+            check_state_dir(directory)
             for attempt in range(1000):
                 suffix = f"-{attempt}" if attempt else ""
                 path = directory / f"{JOURNAL_PREFIX}{stamp}{suffix}{JOURNAL_SUFFIX}"
                 try:
-                    handle = open(path, "xb")  # noqa: SIM115 - closed by close()
+                    handle = os.fdopen(open_state_file(path, flags), "wb")
                     break
                 except FileExistsError:
                     continue
             else:
                 raise FileExistsError(f"no free journal name in {directory}")
             fsync_dir(directory)
+            here = os.stat(directory.parent)
+        except UnsafeStateError as exc:
+            raise JournalWriteError(f"the sort's journal was not written: {exc}") from exc
         except OSError as exc:
             raise JournalWriteError(
                 f"the sort's journal could not be created in {directory} ({describe_os_error(exc)})"
@@ -82,7 +108,10 @@ class JournalWriter:
             {
                 "op": "header",
                 "version": FORMAT_VERSION,
-                "folder": str(folder_lock.state_dir(folder).parent),
+                "folder": str(directory.parent),
+                # Recognises the folder after a rename, and tells a copy from the original.
+                "folder_dev": here.st_dev,
+                "folder_ino": here.st_ino,
                 "started": utc_now_text(),
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
@@ -94,7 +123,7 @@ class JournalWriter:
     def reopen(cls, path: Path) -> JournalWriter:
         """Append to an existing journal, first ending a line cut short by a crash."""
         try:
-            handle = open(path, "r+b")  # noqa: SIM115 - closed by close()
+            handle = os.fdopen(open_state_file(path, os.O_RDWR), "r+b")
             size = handle.seek(0, os.SEEK_END)
             if size:
                 handle.seek(size - 1)
@@ -102,6 +131,8 @@ class JournalWriter:
                     handle.seek(0, os.SEEK_END)
                     handle.write(b"\n")
             handle.seek(0, os.SEEK_END)
+        except UnsafeStateError as exc:
+            raise JournalWriteError(f"the journal was not opened: {exc}") from exc
         except OSError as exc:
             raise JournalWriteError(
                 f"the journal {path} could not be opened ({describe_os_error(exc)})"
@@ -143,10 +174,14 @@ class JournalEntry:
     done: dict | None = None
     failed: dict | None = None
     rolled_back: bool = False
-    move_claims: set[str] = field(default_factory=set)
+    # Empty placeholders created at a name (name -> inode when recorded), per phase.
+    move_claims: dict[str, int | None] = field(default_factory=dict)
     restore: dict | None = None  # the latest undo attempt
     restored: dict | None = None
-    restore_claims: set[str] = field(default_factory=set)
+    restore_claims: dict[str, int | None] = field(default_factory=dict)
+    # The (device, inode) of a finished copy before it got its name, per phase: a file with
+    # that identity at the destination is the transfer's own copy.
+    copied: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def settled(self) -> bool:
@@ -170,11 +205,8 @@ class Journal:
     finished: bool
     undone: bool
     broken_lines: int
-
-    @property
-    def folder(self) -> Path | None:
-        folder = self.header.get("folder")
-        return Path(folder) if folder else None
+    # Why the journal must not be acted on (crafted, damaged, or another folder's); None if fine.
+    problem: str | None = None
 
     @property
     def moved(self) -> int:
@@ -190,56 +222,80 @@ class Journal:
         return any(e.restore is not None and e.restored is None for e in self.entries.values())
 
 
-def read_journal(path: str | os.PathLike[str]) -> Journal:
-    """Parse a journal, skipping lines that are not complete JSON (a crash mid-write)."""
+def read_journal(
+    path: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None
+) -> Journal:
+    """Parse a journal of ``folder`` (by default the one it lies in), checking every record.
+
+    Lines that are not complete JSON objects are skipped (a crash mid-write leaves one). Any
+    record that is of the wrong type, or names a place outside the folder, makes the journal
+    ``problem``: nothing may act on it. Raises OSError (UnsafeStateError for a link) when the
+    file cannot be read.
+    """
     path = Path(path)
-    header: dict = {}
-    entries: dict[int, JournalEntry] = {}
-    created: list[Path] = []
-    finished = undone = False
-    broken = 0
-    for raw in path.read_bytes().split(b"\n"):
+    root = resolve_folder(folder if folder is not None else path.parent.parent)
+    journal = Journal(path, {}, {}, [], False, path.name.endswith(UNDONE_SUFFIX), 0)
+    lines = read_state_file(path).split(b"\n")
+    match: FolderMatch | None = None
+    for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
             record = json.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
-            broken += 1
+            journal.broken_lines += 1
             continue
-        if not isinstance(record, dict):
-            broken += 1
-            continue
-        op = record.get("op")
-        seq = record.get("seq")
-        entry = entries.setdefault(seq, JournalEntry(seq)) if isinstance(seq, int) else None
-        if op == "header":
-            header = record
-        elif op == "mkdir" and "path" in record:
-            created.append(Path(record["path"]))
-        elif op == "end":
-            finished = True
-        elif op == "undone":
-            undone = True
-        elif entry is None:
-            continue
-        elif op == "move" and "src" in record and "dst" in record:
-            entry.move = record
-        elif op == "done":
-            entry.done = record
-        elif op == "failed":
-            entry.failed = record
-        elif op == "rolled_back":
-            entry.rolled_back = True
-        elif op == "restore" and "src" in record and "dst" in record:
-            entry.restore = record
-        elif op == "restored":
-            entry.restored = record
-        elif op == "claim" and "dst" in record:
-            claims = entry.restore_claims if record.get("phase") == "restore" else entry.move_claims
-            claims.add(record["dst"])
-    entries = {seq: entries[seq] for seq in sorted(entries)}
-    undone = undone or path.name.endswith(UNDONE_SUFFIX)
-    return Journal(path, header, entries, created, finished, undone, broken)
+        try:
+            if not isinstance(record, dict):
+                raise JournalRefusedError("a line is not a record")
+            if match is None and record.get("op") in ("end", "undone"):
+                continue  # nothing to act on, and no place named
+            if match is None:
+                if record.get("op") != "header":
+                    raise JournalRefusedError("it does not start with a header")
+                match = match_folder(check_record(record, FolderMatch(root, "")), root)
+            _add(journal, check_record(record, match))
+        except JournalRefusedError as exc:
+            journal.problem = f"{path.name}, line {number}: {exc}"
+            break
+    if match is None:
+        # Killed while writing its header (only an end may follow): it moved nothing.
+        journal.finished = True
+    journal.entries = {seq: journal.entries[seq] for seq in sorted(journal.entries)}
+    return journal
+
+
+def _add(journal: Journal, record: dict) -> None:
+    op = record["op"]
+    seq = record.get("seq")
+    entry = journal.entries.setdefault(seq, JournalEntry(seq)) if isinstance(seq, int) else None
+    if op == "header":
+        journal.header = record
+    elif op == "mkdir":
+        journal.created_dirs.append(Path(record["path"]))
+    elif op == "end":
+        journal.finished = True
+    elif op == "undone":
+        journal.undone = True
+    elif entry is None:
+        return
+    elif op == "move":
+        entry.move = record
+    elif op == "done":
+        entry.done = record
+    elif op == "failed":
+        entry.failed = record
+    elif op == "rolled_back":
+        entry.rolled_back = True
+    elif op == "restore":
+        entry.restore = record
+    elif op == "restored":
+        entry.restored = record
+    elif op == "claim":
+        claims = entry.restore_claims if record.get("phase") == "restore" else entry.move_claims
+        claims[record["dst"]] = record.get("ino")
+    elif op == "copied":
+        entry.copied[record.get("phase", "move")] = (record["dev"], record["ino"])
 
 
 @dataclass(frozen=True)
@@ -251,10 +307,14 @@ class JournalInfo:
     moved: int
     interrupted: bool
     undone: bool
+    # Why undo will refuse it (see Journal.problem); listed so that it is never silently skipped.
+    problem: str | None = None
 
 
 def journal_paths(folder: str | os.PathLike[str]) -> list[Path]:
+    """The folder's journals, newest first; UnsafeStateError if its state folder is a link."""
     directory = folder_lock.state_dir(folder)
+    check_state_dir(directory)
     try:
         names = os.listdir(directory)
     except OSError:
@@ -274,16 +334,25 @@ def list_journals(
     """Sorts of ``folder`` that undo can take back, newest first.
 
     An empty list means there is nothing to undo. ``include_all`` also lists undone sorts and
-    sorts that moved nothing.
+    sorts that moved nothing. A journal that cannot be used is listed with its ``problem``, so
+    that undo says why rather than skipping it.
     """
+    try:
+        paths = journal_paths(folder)
+    except UnsafeStateError as exc:
+        directory = folder_lock.state_dir(folder)
+        return [JournalInfo(directory, "", 0, False, False, str(exc))]
     infos = []
-    for path in journal_paths(folder):
+    for path in paths:
+        if path.name.endswith(UNDONE_SUFFIX) and not include_all:
+            continue
         try:
-            journal = read_journal(path)
-        except OSError:
+            journal = read_journal(path, folder)
+        except OSError as exc:
+            infos.append(JournalInfo(path, "", 0, False, False, f"{path.name}: {exc}"))
             continue
         undoable = not journal.undone and any(e.maybe_moved for e in journal.entries.values())
-        if undoable or include_all:
+        if undoable or include_all or journal.problem:
             infos.append(
                 JournalInfo(
                     path=path,
@@ -291,6 +360,7 @@ def list_journals(
                     moved=journal.moved,
                     interrupted=not journal.finished,
                     undone=journal.undone,
+                    problem=journal.problem,
                 )
             )
     return infos

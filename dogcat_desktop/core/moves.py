@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+import stat
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dogcat_desktop.core import folder_lock
+from dogcat_desktop.core.confine import resolve_folder, resolved_inside
 from dogcat_desktop.core.errors import describe_os_error
 from dogcat_desktop.core.journal import JournalWriteError, JournalWriter, utc_now_text
 from dogcat_desktop.core.labels import SORT_FOLDERS
-from dogcat_desktop.core.recovery import recover_interrupted
-from dogcat_desktop.core.review import ALREADY_SORTED, ReviewStatus, sort_label, staying_detail
+from dogcat_desktop.core.recovery import placed_identity, recover_interrupted
+from dogcat_desktop.core.review import (
+    ALREADY_SORTED,
+    OUTSIDE,
+    ReviewStatus,
+    sort_label,
+    staying_detail,
+)
+from dogcat_desktop.core.stamp import FileStamp
 from dogcat_desktop.core.transfer import MoveError, free_names, numbered_name, transfer
 
 ProgressCallback = Callable[[int, int], None]
@@ -34,6 +43,8 @@ class PlannedMove:
     source: Path
     destination: Path
     label: str
+    # The version of the file that was classified; None when the caller did not say.
+    expected: FileStamp | None = None
 
 
 @dataclass
@@ -46,10 +57,12 @@ class SortPlan:
     # (source, the name it would have had, the name it gets instead)
     collisions: list[tuple[Path, Path, Path]] = field(default_factory=list)
     staying: int = 0
-    # review.STAY_REASONS key ("other", "unsure", "error", "already_sorted") -> photos staying
+    # review.STAY_REASONS key ("other", "unsure", "error", "already_sorted", "outside") -> photos
     staying_by_reason: dict[str, int] = field(default_factory=dict)
     # Problems visible before starting, such as 'dogs' being a file.
     warnings: list[str] = field(default_factory=list)
+    # Destination folders photos may not go into (a link, a file), with the reason.
+    refused: dict[Path, str] = field(default_factory=dict)
 
     def summary(self, max_listed: int = 10) -> str:
         """Plain text for a dry run on the command line and for the preview dialog."""
@@ -88,14 +101,40 @@ def _relative(path: Path, folder: Path) -> str:
 
 
 def absolute(path: str | os.PathLike[str]) -> Path:
-    """Absolute without resolving symlinks: the user's folder names are what the journal keeps."""
+    """Absolute without resolving symlinks."""
     return Path(os.path.abspath(path))
 
 
 def destination_dir(folder: str | os.PathLike[str], label: str | None) -> Path | None:
     """The folder a label sorts into, or None for photos that stay."""
     name = SORT_FOLDERS.get(label) if label is not None else None
-    return absolute(folder) / name if name else None
+    return resolve_folder(folder) / name if name else None
+
+
+def destination_problem(directory: Path) -> str | None:
+    """Why photos may not go into ``directory`` (a link, a file), or None when they may.
+
+    With the folder resolved, ``dogs/`` that is a real folder lies inside it; only a link can
+    lead elsewhere, so a link is refused whatever it points at.
+    """
+    try:
+        mode = os.lstat(directory).st_mode
+    except FileNotFoundError:
+        return None  # created by the sort
+    except OSError as exc:
+        return f"'{directory.name}' cannot be checked ({describe_os_error(exc)})"
+    if stat.S_ISLNK(mode):
+        return (
+            f"'{directory.name}' is a symbolic link, not a folder inside {directory.parent}; "
+            "photos are only moved into real folders inside the chosen one, so those photos "
+            "stay. Replace the link with a folder to sort them."
+        )
+    if not stat.S_ISDIR(mode):
+        return (
+            f"'{directory.name}' exists but is a file, not a folder; photos for it cannot be "
+            "moved until it is renamed."
+        )
+    return None
 
 
 def _is_inside(path: Path, directory: Path) -> bool:
@@ -105,28 +144,49 @@ def _is_inside(path: Path, directory: Path) -> bool:
     return norm_path.startswith(norm_dir)
 
 
+def _in_resolved_folder(source: Path, named: Path, root: Path) -> Path | None:
+    """``source`` as a path inside the resolved folder ``root``, or None if it lies outside.
+
+    ``named`` is the folder as the caller named it (it may run through links); a photo reached
+    through a link to somewhere else is outside, and is never moved.
+    """
+    if _is_inside(source, named):
+        source = root / os.path.relpath(source, named)
+    return resolved_inside(source, root)
+
+
 def plan_sort(
-    folder: str | os.PathLike[str], items: Iterable[tuple[str | os.PathLike[str], str | None]]
+    folder: str | os.PathLike[str],
+    items: Iterable[tuple[str | os.PathLike[str], str | None]],
+    stamps: Mapping[Path, FileStamp] | None = None,
 ) -> SortPlan:
-    """Decide where each photo goes; only ``exists`` checks touch the disk.
+    """Decide where each photo goes; only ``exists`` and link checks touch the disk.
 
     Each item carries the photo's ``ReviewStatus`` (or just its label): dogs and cats move, the
-    others stay and are counted by reason; None counts as unsure.
+    others stay and are counted by reason; None counts as unsure. The folder is resolved once
+    and every path is taken inside it. ``stamps`` (by the path as given) are the versions of the
+    files that were classified: a file that differs when its turn to move comes stays where it
+    is (see ``execute_plan``).
     """
-    root = absolute(folder)
+    named = absolute(folder)
+    root = resolve_folder(folder)
     plan = SortPlan(folder=root)
     state_dir = folder_lock.state_dir(root)
     taken: dict[Path, set[str]] = {}
     seen_sources: set[str] = set()
     reasons: dict[str, int] = {}
     statuses = [str(status) for status in ReviewStatus]
+    refused: dict[Path, str | None] = {}
 
     for raw_source, status in items:
         if status is not None and status not in statuses:
             raise ValueError(f"unknown label {status!r}; expected one of {statuses} or None")
-        source = absolute(raw_source)
+        source = _in_resolved_folder(absolute(raw_source), named, root)
+        if source is None:
+            reasons[OUTSIDE] = reasons.get(OUTSIDE, 0) + 1
+            continue
         key = os.path.normcase(str(source))
-        if key in seen_sources or _is_inside(source, state_dir):
+        if key in seen_sources or source == state_dir or _is_inside(source, state_dir):
             continue
         seen_sources.add(key)
         label = sort_label(status) if status is not None else None
@@ -138,6 +198,8 @@ def plan_sort(
         if _is_inside(source, target_dir):
             reasons[ALREADY_SORTED] = reasons.get(ALREADY_SORTED, 0) + 1
             continue
+        if target_dir not in refused:
+            refused[target_dir] = destination_problem(target_dir)
         names = taken.setdefault(target_dir, set())
         original = target_dir / source.name
         target = original
@@ -148,17 +210,14 @@ def plan_sort(
         names.add(os.path.normcase(target.name))
         if target != original:
             plan.collisions.append((source, original, target))
-        plan.moves.append(PlannedMove(source=source, destination=target, label=label))
+        expected = stamps.get(Path(raw_source)) if stamps is not None else None
+        plan.moves.append(PlannedMove(source, target, label, expected))
         plan.counts_by_destination[target_dir] = plan.counts_by_destination.get(target_dir, 0) + 1
 
     plan.staying = sum(reasons.values())
     plan.staying_by_reason = reasons
-    for target_dir in plan.counts_by_destination:
-        if os.path.lexists(target_dir) and not os.path.isdir(target_dir):
-            plan.warnings.append(
-                f"'{target_dir.name}' exists but is a file, not a folder; "
-                f"photos for it cannot be moved until it is renamed."
-            )
+    plan.refused = {path: reason for path, reason in refused.items() if reason is not None}
+    plan.warnings.extend(plan.refused.values())
     return plan
 
 
@@ -184,6 +243,8 @@ class SortReport:
     # Set when the sort had to stop early for a reason that concerns every file (journal
     # could not be written); the photos not reached stay where they were.
     error: str | None = None
+    # Things the user should know that concern no one photo (an earlier journal refused).
+    notices: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"Moved {_plural(self.moved, 'photo')} of {self.total}."]
@@ -194,23 +255,28 @@ class SortReport:
         if self.failures:
             lines.append(f"{_plural(len(self.failures), 'photo')} could not be moved:")
             lines.extend(f"  {_relative(f.source, self.folder)}: {f.reason}" for f in self.failures)
+        lines.extend(f"Note: {notice}" for notice in self.notices)
         return "\n".join(lines)
 
 
 def _prepare_dir(directory: Path, writer: JournalWriter) -> None:
-    """Create a destination folder, journaled so that undo can remove it again."""
-    if os.path.isdir(directory):
-        return
+    """Create a destination folder, journaled so that undo can remove it again.
+
+    Checked again before every move, not only in the plan: a link put in its place meanwhile
+    must not take a photo out of the folder.
+    """
+    problem = destination_problem(directory)
+    if problem is not None:
+        raise MoveError(problem)
     if os.path.lexists(directory):
-        raise MoveError(
-            f"'{directory.name}' exists but is a file, not a folder; rename or remove it first"
-        )
+        return
     writer.append({"op": "mkdir", "path": str(directory)})
     try:
         os.mkdir(directory)
     except FileExistsError:
-        if not os.path.isdir(directory):
-            raise MoveError(f"'{directory.name}' exists but is a file, not a folder") from None
+        problem = destination_problem(directory)
+        if problem is not None:
+            raise MoveError(problem) from None
     except OSError as exc:
         reason = describe_os_error(exc, side="destination", folder_name=directory.name)
         raise MoveError(f"cannot create the '{directory.name}' folder: {reason}") from exc
@@ -235,7 +301,7 @@ def execute_plan(
     report = SortReport(folder=plan.folder, total=len(plan.moves))
     lock = folder_lock.acquire(plan.folder) if use_lock else contextlib.nullcontext()
     with lock:
-        recover_interrupted(plan.folder)
+        recover_interrupted(plan.folder, report.notices)
         if not plan.moves:
             return report
         writer: JournalWriter | None = None
@@ -288,8 +354,16 @@ def _execute_one(
     directory = move.destination.parent
     if directory in dir_errors:
         raise MoveError(dir_errors[directory])
-    if not os.path.lexists(move.source):
-        raise MoveError("the photo is no longer there (moved or deleted since the scan)")
+    try:
+        st = os.lstat(move.source)
+    except OSError as exc:
+        raise MoveError(describe_os_error(exc, side="source")) from exc
+    now = FileStamp.of(st)
+    if move.expected is not None and stat.S_ISREG(st.st_mode) and now != move.expected:
+        raise MoveError(
+            "the photo changed since it was classified (edited, replaced or renamed over), so it "
+            "stays where it is; scan again to sort it"
+        )
     try:
         _prepare_dir(directory, writer)
     except MoveError as exc:
@@ -297,5 +371,7 @@ def _execute_one(
         raise
     candidates = free_names(move.destination, move.source.name)
     final, method = transfer(move.source, candidates, writer.append, seq, "move")
-    writer.append({"op": "done", "seq": seq, "dst": str(final), "method": method})
+    writer.append(
+        {"op": "done", "seq": seq, "dst": str(final), "method": method, **placed_identity(final)}
+    )
     return final

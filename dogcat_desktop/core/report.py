@@ -1,8 +1,15 @@
-"""Result rows as the CLI and the GUI's export write them (one set of columns for both)."""
+"""Result rows as the CLI and the GUI's export write them (one set of columns for both).
+
+A file name is whatever the folder's owner chose, so CSV output is made safe to open: a field
+holding a carriage return, line feed, comma or quote is quoted (Python's ``csv`` leaves a lone
+carriage return bare when lines end in a line feed, which splits the row), and a text field
+starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so a
+spreadsheet shows it instead of running it as a formula (OWASP's advice on CSV injection).
+JSON keeps every value exactly.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from typing import IO
@@ -39,6 +46,21 @@ def row_for(result: ScanResult, threshold: float, label: str | None = None) -> d
     }
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEEDS_QUOTES = frozenset(',"\r\n')
+
+
+def csv_field(value: object) -> str:
+    """One CSV field: text neutralised if a spreadsheet would run it, quoted if needed."""
+    text = str(value)
+    neutralised = isinstance(value, str) and text.startswith(_FORMULA_STARTS)
+    if neutralised:
+        text = "'" + text
+    if neutralised or _NEEDS_QUOTES.intersection(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 class RowWriter:
     """Streams rows as CSV, or collects them into one JSON array written at the end."""
 
@@ -46,12 +68,11 @@ class RowWriter:
         self.stream, self.fmt, self.columns = stream, fmt, tuple(columns)
         self.rows: list[dict[str, object]] = []
         if fmt == "csv":
-            self._csv = csv.DictWriter(stream, fieldnames=self.columns, lineterminator="\n")
-            self._csv.writeheader()
+            self.stream.write(",".join(csv_field(name) for name in self.columns) + "\n")
 
     def write(self, row: dict[str, object]) -> None:
         if self.fmt == "csv":
-            self._csv.writerow(row)
+            self.stream.write(",".join(csv_field(row[key]) for key in self.columns) + "\n")
         else:
             self.rows.append({key: (None if row[key] == "" else row[key]) for key in self.columns})
 

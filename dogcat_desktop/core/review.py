@@ -32,11 +32,13 @@ class ReviewStatus(str, Enum):
 
 # Why a photo stays where it is in a sort, in the words of the preview and the dry run.
 ALREADY_SORTED = "already_sorted"
+OUTSIDE = "outside"  # reached through a link to a folder elsewhere: never moved
 STAY_REASONS: dict[str, str] = {
     ReviewStatus.OTHER: "neither dog nor cat",
     ReviewStatus.UNSURE: "unsure",
     ReviewStatus.ERROR: "unreadable",
     ALREADY_SORTED: "already in their folder",
+    OUTSIDE: "outside the folder, reached through a link",
 }
 
 

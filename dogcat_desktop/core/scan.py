@@ -18,9 +18,11 @@ import numpy as np
 
 from .cache import CachedResult, ScanCache
 from .classifier import Classifier, Prediction, to_prediction
+from .errors import describe_os_error
 from .imaging import DecodedImage, ImageReadError, decode, encode_thumbnail, is_image_name
 from .labels import SORT_FOLDERS, Status
 from .priority import lower_this_thread
+from .stamp import FileStamp
 
 STATE_DIR_NAME = ".dogcat-sorter"
 
@@ -38,6 +40,8 @@ class ScanResult:
     size: int = 0
     embedding: np.ndarray | None = None
     from_cache: bool = False
+    # The version of the file that was classified, which a sort checks before moving it.
+    stamp: FileStamp | None = None
 
     def status(self, threshold: float) -> Status:
         if self.prediction is None:
@@ -49,41 +53,47 @@ def list_photos(folder: Path, recursive: bool = False) -> list[Path]:
     """Photos in a folder, sorted by name; hidden folders and the app's own output skipped.
 
     Recursion follows symbolic links to folders but never enters one folder twice, so a link
-    loop ends.
+    loop ends. The walk keeps its own stack rather than recursing, so a tree thousands of
+    folders deep cannot exhaust Python's; the order is the same depth-first, name-sorted one.
     """
     folder = Path(folder)
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
     output_names = {name.lower() for name in SORT_FOLDERS.values()}
 
-    def walk(directory: Path, top: bool) -> None:
+    def entries_of(directory: Path) -> Iterator[os.DirEntry[str]]:
         try:
             stat = directory.stat()
         except OSError:
-            return
+            return iter(())
         if (stat.st_dev, stat.st_ino) in seen:
-            return
+            return iter(())
         seen.add((stat.st_dev, stat.st_ino))
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name.lower())
+            return iter(sorted(os.scandir(directory), key=lambda e: e.name.lower()))
         except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                # A link that cannot be followed (a loop of links): listed as a photo so that it
-                # gets a row with the reason, rather than silently going missing from the scan.
-                is_dir = False
-            if is_dir:
-                if recursive and not (top and entry.name.lower() in output_names):
-                    walk(Path(entry.path), top=False)
-            elif is_image_name(entry.name):
-                found.append(Path(entry.path))
+            return iter(())
 
-    walk(folder, top=True)
+    stack = [(entries_of(folder), True)]
+    while stack:
+        entries, top = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            # A link that cannot be followed (a loop of links): listed as a photo so that it
+            # gets a row with the reason, rather than silently going missing from the scan.
+            is_dir = False
+        if is_dir:
+            if recursive and not (top and entry.name.lower() in output_names):
+                stack.append((entries_of(Path(entry.path)), False))
+        elif is_image_name(entry.name):
+            found.append(Path(entry.path))
     return found
 
 
@@ -107,24 +117,22 @@ class _Decoded:
     thumbnail: bytes | None
     size: int
     mtime_ns: int
+    stamp: FileStamp | None = None
 
 
 def _decode_file(path: Path) -> _Decoded:
     try:
         stat = path.stat()
-    except FileNotFoundError:
-        return _Decoded(
-            None, ImageReadError("file not found (moved or deleted?)", False), None, 0, 0
-        )
     except OSError as exc:
-        return _Decoded(
-            None, ImageReadError(f"cannot read file ({exc.strerror})", False), None, 0, 0
-        )
+        reason = describe_os_error(exc, side="file")
+        return _Decoded(None, ImageReadError(reason, False), None, 0, 0)
+    stamp = FileStamp.of(stat)
     try:
         image = decode(path)
     except ImageReadError as exc:
-        return _Decoded(None, exc, None, stat.st_size, stat.st_mtime_ns)
-    return _Decoded(image, None, encode_thumbnail(image.thumbnail), stat.st_size, stat.st_mtime_ns)
+        return _Decoded(None, exc, None, stat.st_size, stat.st_mtime_ns, stamp)
+    thumbnail = encode_thumbnail(image.thumbnail)
+    return _Decoded(image, None, thumbnail, stat.st_size, stat.st_mtime_ns, stamp)
 
 
 class Scanner:
@@ -180,11 +188,12 @@ class Scanner:
         taken: list[tuple[Path, ScanResult | _Decoded]] = []
         decoded_count = 0
         while pending and decoded_count < self.batch_size:
-            path, item = pending.popleft()
-            if isinstance(item, Future):
-                item = item.result()
-                if item.image is not None:
-                    decoded_count += 1
+            path, waiting = pending.popleft()
+            item: ScanResult | _Decoded = (
+                waiting.result() if isinstance(waiting, Future) else waiting
+            )
+            if isinstance(item, _Decoded) and item.image is not None:
+                decoded_count += 1
             taken.append((path, item))
         images = [d.image.pixels for _, d in taken if isinstance(d, _Decoded) and d.image]
         outputs = self.classifier.run(np.stack(images)) if images else None
@@ -195,10 +204,13 @@ class Scanner:
                 results.append(item)
                 continue
             if item.image is None:
-                result = ScanResult(path, None, str(item.error), None, size=item.size)
+                result = ScanResult(
+                    path, None, str(item.error), None, size=item.size, stamp=item.stamp
+                )
                 if item.error is not None and item.error.lasting:
                     self._store(path, item, result)
             else:
+                assert outputs is not None  # every decoded image went into the batch
                 probabilities = outputs["probabilities"][row]
                 embedding = outputs["embedding"][row].astype(np.float16)
                 row += 1
@@ -211,6 +223,7 @@ class Scanner:
                     item.image.height,
                     item.size,
                     embedding,
+                    stamp=item.stamp,
                 )
                 self._store(path, item, result)
             results.append(result)
@@ -237,6 +250,7 @@ class Scanner:
             stat.st_size,
             hit.embedding,
             from_cache=True,
+            stamp=FileStamp.of(stat),
         )
 
     def _store(self, path: Path, decoded: _Decoded, result: ScanResult) -> None:

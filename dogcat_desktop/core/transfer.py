@@ -75,10 +75,17 @@ def free_names(planned: Path, source_name: str) -> Iterator[Path]:
     raise MoveError(f"no free name for {source_name} in '{planned.parent.name}'")
 
 
-def _claim(target: Path) -> None:
-    """Reserve a name with an empty file created exclusively (FileExistsError if taken)."""
+def _claim(target: Path) -> int:
+    """Reserve a name with an empty file created exclusively (FileExistsError if taken).
+
+    Returns its inode, which the journal keeps so that recovery removes this placeholder and no
+    other empty file.
+    """
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    os.close(fd)
+    try:
+        return os.fstat(fd).st_ino
+    finally:
+        os.close(fd)
 
 
 def _drop_placeholder(target: Path) -> None:
@@ -88,21 +95,30 @@ def _drop_placeholder(target: Path) -> None:
             os.unlink(target)
 
 
-def _copy_to_temp(source: Path, temp: Path, before: os.stat_result) -> None:
+def _copy_to_temp(source: Path, temp: Path, before: os.stat_result) -> dict[str, int]:
     """Copy, verify and fsync, so that the copy is complete before the source goes.
 
     A photo written to while it is copied (an editor saving in place) would give a torn copy
-    that the source's removal then makes the only one; it is left where it is instead.
+    that the source's removal then makes the only one; it is left where it is instead. The
+    source is opened without following a link or blocking on a pipe swapped in since it was
+    checked. Returns the copy's ``dev`` and ``ino``.
     """
+    extra = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fin = open(source, "rb")  # noqa: SIM115 - closed by the with below
+        fin = open(source, "rb", opener=lambda path, flags: os.open(path, flags | extra))  # noqa: SIM115
     except OSError as exc:
         raise _source_error(exc) from None
+    if _identity(os.fstat(fin.fileno())) != _identity(before):
+        fin.close()
+        raise MoveError("the photo changed before it could be copied; it was left in place")
+    if extra & getattr(os, "O_NONBLOCK", 0):
+        os.set_blocking(fin.fileno(), True)
     with fin, open(temp, "xb") as fout:
         shutil.copyfileobj(fin, fout, _COPY_CHUNK)
         fout.flush()
         os.fsync(fout.fileno())
-        written = os.fstat(fout.fileno()).st_size
+        copy = os.fstat(fout.fileno())
+        written = copy.st_size
         after = os.fstat(fin.fileno())
     if _identity(after) != _identity(before):
         raise MoveError("the photo changed while it was being copied; it was left in place")
@@ -112,7 +128,8 @@ def _copy_to_temp(source: Path, temp: Path, before: os.stat_result) -> None:
             "in place"
         )
     with contextlib.suppress(OSError):
-        shutil.copystat(source, temp)
+        shutil.copystat(source, temp, follow_symlinks=False)
+    return {"dev": copy.st_dev, "ino": copy.st_ino}
 
 
 def transfer(
@@ -166,8 +183,8 @@ def transfer(
                 if method == "link":
                     _link_then_unlink(source, target)
                 elif method == "rename":
-                    _claim(target)
-                    log({"op": "claim", "phase": phase, "seq": seq, "dst": str(target)})
+                    ino = _claim(target)
+                    log({"op": "claim", "phase": phase, "seq": seq, "dst": str(target), "ino": ino})
                     try:
                         os.replace(source, target)
                     except OSError as exc:
@@ -178,7 +195,9 @@ def transfer(
                 else:
                     assert temp is not None
                     if not temp_ready:
-                        _copy_to_temp(source, temp, st)
+                        copy = _copy_to_temp(source, temp, st)
+                        # Recovery removes a file at the destination only if it is this copy.
+                        log({"op": "copied", "phase": phase, "seq": seq, **copy})
                         temp_ready = True
                     _publish_temp(temp, target, log, phase, seq)
                     temp = None
@@ -267,8 +286,8 @@ def _publish_temp(temp: Path, target: Path, log: JournalLog, phase: str, seq: in
     except OSError as exc:
         if exc.errno not in _LINK_UNSUPPORTED:
             raise
-        _claim(target)
-        log({"op": "claim", "phase": phase, "seq": seq, "dst": str(target)})
+        ino = _claim(target)
+        log({"op": "claim", "phase": phase, "seq": seq, "dst": str(target), "ino": ino})
         try:
             os.replace(temp, target)
         except OSError:

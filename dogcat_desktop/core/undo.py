@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dogcat_desktop.core import folder_lock
+from dogcat_desktop.core.confine import resolve_folder
+from dogcat_desktop.core.errors import describe_os_error
 from dogcat_desktop.core.journal import (
     JOURNAL_SUFFIX,
     UNDONE_SUFFIX,
@@ -24,7 +26,7 @@ from dogcat_desktop.core.journal import (
     read_journal,
     utc_now_text,
 )
-from dogcat_desktop.core.recovery import same_content, settle
+from dogcat_desktop.core.recovery import identity, same_file, settle
 from dogcat_desktop.core.transfer import MoveError, free_names, transfer
 
 
@@ -42,6 +44,10 @@ class UndoReport:
     # Photos that could not be moved back (permission, disk full); undo can be run again.
     failures: list[tuple[Path, str]] = field(default_factory=list)
     removed_folders: list[Path] = field(default_factory=list)
+    # Files at a photo's sorted place that are not the file the sort put there: left alone.
+    left_alone: list[tuple[Path, str]] = field(default_factory=list)
+    # Why the journal was not acted on at all (crafted, damaged, another folder's).
+    refused: str | None = None
     # The journal is marked undone; the next undo goes to the sort before.
     complete: bool = False
 
@@ -52,12 +58,19 @@ class UndoReport:
     def summary(self) -> str:
         if self.nothing_to_undo:
             return "Nothing to undo."
+        if self.refused is not None:
+            return (
+                f"Undo refused, nothing was moved: {self.refused}. Move that journal out of the "
+                "folder's .dogcat-sorter folder to undo the sorts before it."
+            )
         lines = [f"Put back {self.restored} photo{'s' if self.restored != 1 else ''}."]
         for original, actual in self.renamed:
             lines.append(
                 f"  {original.name} was put back as {actual.name}: a new file has the old name."
             )
         for path, reason in self.missing:
+            lines.append(f"  {path}: {reason}")
+        for path, reason in self.left_alone:
             lines.append(f"  {path}: {reason}")
         for path, reason in self.failures:
             lines.append(f"  {path}: could not be put back ({reason})")
@@ -75,17 +88,28 @@ def undo_last(folder: str | os.PathLike[str], *, use_lock: bool = True) -> UndoR
     it already. When some photo cannot be put back the journal stays open, so running undo again
     finishes the job.
     """
-    root = folder_lock.state_dir(folder).parent
+    root = resolve_folder(folder)
     report = UndoReport(folder=root)
-    if not list_journals(root):
+    infos = list_journals(root)
+    if not infos:
         return report  # without creating the app's folder in a folder never sorted
+    if infos[0].problem is not None:
+        report.journal_path, report.refused = infos[0].path, infos[0].problem
+        return report  # before taking a lock in a state folder that may not be the app's
     lock = folder_lock.acquire(root) if use_lock else contextlib.nullcontext()
     with lock:
         infos = list_journals(root)
         if not infos:
             return report
-        journal = read_journal(infos[0].path)
-        report.journal_path = journal.path
+        report.journal_path = infos[0].path
+        try:
+            journal = read_journal(infos[0].path, root)
+        except OSError as exc:
+            report.refused = f"{infos[0].path.name} could not be read ({describe_os_error(exc)})"
+            return report
+        if journal.problem is not None:
+            report.refused = journal.problem
+            return report
         try:
             writer = JournalWriter.reopen(journal.path)
         except JournalWriteError as exc:
@@ -102,7 +126,7 @@ def undo_last(folder: str | os.PathLike[str], *, use_lock: bool = True) -> UndoR
                     return report
                 except OSError as exc:
                     where = Path(entry.move["src"]) if entry.move else journal.path
-                    report.failures.append((where, exc.strerror or str(exc)))
+                    report.failures.append((where, describe_os_error(exc)))
             for directory in reversed(journal.created_dirs):
                 try:
                     os.rmdir(directory)
@@ -129,14 +153,18 @@ def _undo_entry(entry: JournalEntry, writer: JournalWriter, report: UndoReport) 
         return
     original = Path(entry.move["src"])
     # A previous undo may have been interrupted while moving this photo back.
-    if entry.restore is not None and settle(entry.restore, entry.restore_claims) == "destination":
+    if (
+        entry.restore is not None
+        and settle(entry.restore, entry.restore_claims, entry.copied.get("restore"))
+        == "destination"
+    ):
         placed = Path(entry.restore["dst"])
         writer.append({"op": "restored", "seq": entry.seq, "to": str(placed)})
         _count_restored(report, original, Path(entry.restore["src"]), placed)
         return
     sorted_to = Path((entry.done or {}).get("dst") or entry.move["dst"])
     if entry.done is None:
-        where = settle(entry.move, entry.move_claims)
+        where = settle(entry.move, entry.move_claims, entry.copied.get("move"))
         if where == "source":
             return
         if where == "missing":
@@ -146,11 +174,20 @@ def _undo_entry(entry: JournalEntry, writer: JournalWriter, report: UndoReport) 
         if not os.path.lexists(original):
             report.missing.append((original, f"no longer at {sorted_to}; it was moved or deleted"))
         return
-    elif os.path.lexists(original) and same_content(original, sorted_to):
+    elif os.path.lexists(original) and same_file(original, sorted_to):
         # Already back (an earlier undo stopped between its two steps): drop the second name.
         os.unlink(sorted_to)
         writer.append({"op": "restored", "seq": entry.seq, "to": str(original)})
         _count_restored(report, original, sorted_to, original)
+        return
+    elif not _put_there_by(entry, sorted_to):
+        report.left_alone.append(
+            (
+                sorted_to,
+                "is not the photo the sort put there (replaced or changed since), so it was "
+                f"left where it is; the photo was {original}",
+            )
+        )
         return
     try:
         original.parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +202,22 @@ def _undo_entry(entry: JournalEntry, writer: JournalWriter, report: UndoReport) 
         return
     writer.append({"op": "restored", "seq": entry.seq, "to": str(placed)})
     _count_restored(report, original, sorted_to, placed)
+
+
+def _put_there_by(entry: JournalEntry, path: Path) -> bool:
+    """Whether ``path`` is the file the sort placed: same device, inode and size."""
+    assert entry.move is not None and entry.done is not None
+    found = identity(path)
+    if found is None:
+        return False
+    done, move = entry.done, entry.move
+    if "dst_dev" in done and "dst_ino" in done:
+        expected: tuple[int, int] | None = (done["dst_dev"], done["dst_ino"])
+    elif move.get("method", done.get("method")) in ("link", "rename"):
+        expected = (move["dev"], move["ino"])  # a link or rename keeps the inode
+    else:
+        expected = None  # a copy journaled before inodes were kept: the size is all there is
+    return found[2] == move["size"] and (expected is None or found[:2] == expected)
 
 
 def _count_restored(report: UndoReport, original: Path, was: Path, placed: Path) -> None:

@@ -156,7 +156,8 @@ def sort_report_text(report: SortReport) -> tuple[str, str, str]:
         details = "\n".join(
             f"{_relative(f.source, report.folder)}: {f.reason}" for f in report.failures
         )
-    problems = report.failures or report.error
+    lines.extend(f"Note: {notice}" for notice in report.notices)
+    problems = report.failures or report.error or report.notices
     title = "Sort finished with problems" if problems else "Sort finished"
     return title, "\n".join(lines), details
 

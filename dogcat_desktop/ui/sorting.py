@@ -48,7 +48,8 @@ class SortController:
         assert window.folder is not None
         threshold = window.model.threshold
         items = [(row.path, row.status(threshold)) for row in window.model.rows()]
-        return plan_sort(window.folder, items)
+        stamps = {row.path: row.result.stamp for row in window.model.rows() if row.result.stamp}
+        return plan_sort(window.folder, items, stamps)
 
     def confirm_sort(self, plan: SortPlan) -> bool:
         """Show the preview; tests replace ``SortPreviewDialog.exec`` to answer it."""

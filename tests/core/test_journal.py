@@ -167,6 +167,8 @@ def test_undo_of_a_crashed_sort_handles_every_intermediate_state(folder: Path) -
     temp = cats / ".dogcat-sorter-0123.part"
     rec4 = _move_record(4, trip / "cat.5.jpg", cats / "cat.5.jpg", method="copy", tmp=str(temp))
     shutil.copyfile(trip / "cat.5.jpg", cats / "cat.5.jpg")
+    copy = (cats / "cat.5.jpg").stat()  # the finished copy, journaled before it got its name
+    copied4 = {"op": "copied", "phase": "move", "seq": 4, "dev": copy.st_dev, "ino": copy.st_ino}
     # 5: a copy killed halfway through writing the temporary file
     temp5 = dogs / ".dogcat-sorter-4567.part"
     rec5 = _move_record(
@@ -177,7 +179,7 @@ def test_undo_of_a_crashed_sort_handles_every_intermediate_state(folder: Path) -
     journal = _journal_with(
         folder,
         [{"op": "mkdir", "path": str(dogs)}, rec0, {"op": "done", "seq": 0}, rec1, rec2, rec3,
-         rec4, rec5],
+         rec4, copied4, rec5],
     )  # fmt: skip
     with journal.open("ab") as handle:
         handle.write(b'{"op":"done","se')  # killed while writing a line

@@ -452,7 +452,7 @@ def test_cli_sort_that_cannot_journal_says_so(
     from dogcat_desktop import cli
     from dogcat_desktop.core.journal import JournalWriteError
 
-    def cannot(folder: object) -> None:
+    def cannot(folder: object, notices: object = None) -> None:
         raise JournalWriteError("the journal x could not be opened (the disk is full)")
 
     monkeypatch.setattr(moves, "recover_interrupted", cannot)
