@@ -31,18 +31,25 @@ def _strictly_below(path: str, root: str) -> bool:
     return os.path.normcase(path).startswith(os.path.normcase(root))
 
 
-def resolved_inside(path: str | os.PathLike[str], root: Path) -> Path | None:
+def resolved_inside(
+    path: str | os.PathLike[str], root: Path, parents: dict[str, str] | None = None
+) -> Path | None:
     """``path`` with the links of its folders resolved, if it lies strictly inside ``root``.
 
     The last component is kept as it is (a link there is a link to move or refuse, not a place
     to go); ``root`` must be resolved already. None when the path leads outside, is the root
-    itself, or ends in ``.`` or ``..``.
+    itself, or ends in ``.`` or ``..``. ``parents`` caches resolved folders within one task.
     """
     text = os.path.abspath(os.fspath(path))
     name = os.path.basename(text)
     if name in ("", ".", ".."):
         return None
-    parent = os.path.realpath(os.path.dirname(text))
+    folder = os.path.dirname(text)
+    parent = parents.get(folder) if parents is not None else None
+    if parent is None:
+        parent = os.path.realpath(folder)
+        if parents is not None:
+            parents[folder] = parent
     if parent != str(root) and not _strictly_below(parent, str(root)):
         return None
     return Path(parent) / name

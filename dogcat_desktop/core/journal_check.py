@@ -57,7 +57,7 @@ class FolderMatch:
 
     root: Path  # the folder now, links resolved
     recorded: str  # the folder the journal says it was written for
-    cache: dict[str, Path | None] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)  # resolved folders, for speed
 
     @property
     def state_dir(self) -> Path:
@@ -73,12 +73,10 @@ class FolderMatch:
     def inside(self, text: str) -> Path | None:
         """The path, links resolved, if strictly inside the folder and outside the app's state."""
         key = self.carry(text)
-        if key not in self.cache:
-            place = resolved_inside(key, self.root) if "\0" not in key else None
-            if place is not None and (place == self.state_dir or self.state_dir in place.parents):
-                place = None
-            self.cache[key] = place
-        return self.cache[key]
+        place = resolved_inside(key, self.root, self.parents) if "\0" not in key else None
+        if place is not None and (place == self.state_dir or self.state_dir in place.parents):
+            return None
+        return place
 
 
 def match_folder(header: dict, root: Path) -> FolderMatch:

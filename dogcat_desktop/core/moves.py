@@ -144,7 +144,9 @@ def _is_inside(path: Path, directory: Path) -> bool:
     return norm_path.startswith(norm_dir)
 
 
-def _in_resolved_folder(source: Path, named: Path, root: Path) -> Path | None:
+def _in_resolved_folder(
+    source: Path, named: Path, root: Path, parents: dict[str, str]
+) -> Path | None:
     """``source`` as a path inside the resolved folder ``root``, or None if it lies outside.
 
     ``named`` is the folder as the caller named it (it may run through links); a photo reached
@@ -152,7 +154,7 @@ def _in_resolved_folder(source: Path, named: Path, root: Path) -> Path | None:
     """
     if _is_inside(source, named):
         source = root / os.path.relpath(source, named)
-    return resolved_inside(source, root)
+    return resolved_inside(source, root, parents)
 
 
 def plan_sort(
@@ -177,11 +179,12 @@ def plan_sort(
     reasons: dict[str, int] = {}
     statuses = [str(status) for status in ReviewStatus]
     refused: dict[Path, str | None] = {}
+    parents: dict[str, str] = {}
 
     for raw_source, status in items:
         if status is not None and status not in statuses:
             raise ValueError(f"unknown label {status!r}; expected one of {statuses} or None")
-        source = _in_resolved_folder(absolute(raw_source), named, root)
+        source = _in_resolved_folder(absolute(raw_source), named, root, parents)
         if source is None:
             reasons[OUTSIDE] = reasons.get(OUTSIDE, 0) + 1
             continue
