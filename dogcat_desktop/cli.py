@@ -18,21 +18,14 @@ NAME_ERRORS = "surrogateescape"
 
 
 def _open_scanner(use_cache: bool):
-    from .core.cache import ScanCache
-    from .core.classifier import Classifier
-    from .core.paths import user_cache_dir
-    from .core.scan import Scanner
+    """The shared pipeline's scanner; a cache that had to be rebuilt is said once."""
+    from .core.pipeline import open_scanner
     from .resources import model_dir
 
-    classifier = Classifier(model_dir())
-    cache = (
-        ScanCache(user_cache_dir() / "scan-cache.sqlite3", classifier.model_id)
-        if use_cache
-        else None
-    )
-    if cache is not None and cache.notice:
-        print(f"dogcat-sorter-cli: {cache.notice}", file=sys.stderr)
-    return Scanner(classifier, cache)
+    scanner = open_scanner(model_dir(), use_cache=use_cache)
+    if scanner.cache is not None and scanner.cache.notice:
+        print(f"dogcat-sorter-cli: {scanner.cache.notice}", file=sys.stderr)
+    return scanner
 
 
 def _classify(args: argparse.Namespace) -> int:
@@ -65,27 +58,6 @@ def _classify(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _open_corrections():
-    """The labels a person set in the window, which a sort follows too; None if there are none.
-
-    Raises CorrectionsDamagedError when the store exists but cannot be used.
-    """
-    import sqlite3
-
-    from .core.corrections import FILE_NAME, CorrectionsDamagedError, CorrectionStore
-    from .core.paths import user_data_dir
-
-    path = user_data_dir() / FILE_NAME
-    try:
-        return CorrectionStore(path)
-    except (OSError, sqlite3.Error) as exc:
-        if not path.exists():
-            return None  # nowhere to keep labels, so none were ever set
-        raise CorrectionsDamagedError(
-            f"The labels you set by hand could not be read from {path} ({exc})."
-        ) from exc
-
-
 def _sort(args: argparse.Namespace) -> int:
     from .core.confine import resolve_folder
     from .core.folder_lock import LockError, acquire
@@ -107,9 +79,10 @@ def _sort(args: argparse.Namespace) -> int:
 
 
 def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
-    from .core.corrections import CorrectionsDamagedError, FileVersion
+    from .core.corrections import CorrectionsDamagedError
     from .core.journal import JournalWriteError
     from .core.moves import execute_plan, plan_sort
+    from .core.pipeline import attach_corrections, open_corrections
     from .core.progress import TerminalBar
     from .core.review import ReviewStatus, review_status
     from .core.scan import list_photos
@@ -117,7 +90,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
 
     folder = args.path
     try:
-        corrections = _open_corrections()
+        corrections = open_corrections()
     except CorrectionsDamagedError as exc:
         if not args.ignore_corrections:
             print(
@@ -138,18 +111,14 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     unreadable: list[tuple[Path, str]] = []
     corrected = 0
     bar = TerminalBar(len(files))
-    for done, result in enumerate(scanner.scan(files), start=1):
+    reviewed = attach_corrections(scanner.scan(files), corrections)
+    for done, item in enumerate(reviewed, start=1):
         bar.update(done)
-        correction = None
-        if corrections is not None:
-            try:
-                correction = corrections.get(FileVersion.of(result.path))
-            except OSError:
-                correction = None
-        status = review_status(result, correction, threshold)
+        result = item.result
+        status = review_status(result, item.correction, threshold)
         if status == ReviewStatus.ERROR:
             unreadable.append((result.path, result.error or "unreadable"))
-        elif correction is not None:
+        elif item.correction is not None:
             corrected += 1
         items.append((result.path, status))
         if result.stamp is not None:
@@ -194,6 +163,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
 def _undo(args: argparse.Namespace) -> int:
     from .core.corrections import CorrectionsDamagedError
     from .core.folder_lock import LockError
+    from .core.pipeline import open_corrections
     from .core.undo import undo_last
 
     if not args.path.is_dir():
@@ -206,7 +176,7 @@ def _undo(args: argparse.Namespace) -> int:
         return EXIT_SOME_FAILED
     print(report.summary())
     try:
-        corrections = _open_corrections()
+        corrections = open_corrections()
     except CorrectionsDamagedError as exc:
         print(f"dogcat-sorter-cli: {exc} They were not moved with the photos.", file=sys.stderr)
         return EXIT_SOME_FAILED

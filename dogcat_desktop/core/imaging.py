@@ -16,6 +16,7 @@ import io
 import os
 import stat
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -41,6 +42,7 @@ HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose changes
+_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Set once for the process rather than per decode: ``warnings.catch_warnings`` is not thread-safe
@@ -150,34 +152,13 @@ def _open(source: str | Path | bytes, stack: contextlib.ExitStack) -> Image.Imag
     return stack.enter_context(Image.open(handle))
 
 
-def decode(source: str | Path | bytes) -> DecodedImage:
-    """Decode a photo once into the model input and its thumbnail.
-
-    Raises ``ImageReadError`` with a short reason for anything that is not a readable photo.
-    """
+@contextlib.contextmanager
+def _reading(source: str | Path | bytes) -> Iterator[contextlib.ExitStack]:
+    """A stack that closes the file, around a read whose every failure becomes an
+    ``ImageReadError`` with a short reason."""
     try:
         with contextlib.ExitStack() as stack:
-            image = _open(source, stack)
-            width, height = image.size
-            limit = MAX_PIXELS if image.format == "JPEG" else MAX_FULL_DECODE_PIXELS
-            if width * height > limit:
-                raise ImageReadError(
-                    f"image too large ({width} x {height} pixels); refused to protect memory"
-                )
-            if getattr(image, "n_frames", 1) > 1:
-                image.seek(0)
-            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
-            # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target.
-            image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
-            image.load()
-            # exif_transpose copies even when there is nothing to turn; skip that full-size copy.
-            upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image
-            rgb = _flatten_to_rgb(upright)
-            # Both come from ``rgb`` before the file is closed, since it may be the file's own
-            # image; the thumbnail shrinks it in place, and only the small result is copied.
-            pixels = np.asarray(rgb.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
-            rgb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BILINEAR)
-            thumbnail = rgb.copy() if rgb is image else rgb
+            yield stack
     except ImageReadError:
         raise
     except UnidentifiedImageError as exc:
@@ -193,9 +174,63 @@ def decode(source: str | Path | bytes) -> DecodedImage:
     except (ValueError, SyntaxError, EOFError, IndexError, TypeError, MemoryError) as exc:
         raise ImageReadError(f"corrupt image data ({exc})") from exc
 
+
+def _open_within_limits(source: str | Path | bytes, stack: contextlib.ExitStack) -> Image.Image:
+    """The image at its first frame, refused before decoding if it has too many pixels."""
+    image = _open(source, stack)
+    width, height = image.size
+    limit = MAX_PIXELS if image.format == "JPEG" else MAX_FULL_DECODE_PIXELS
+    if width * height > limit:
+        raise ImageReadError(
+            f"image too large ({width} x {height} pixels); refused to protect memory"
+        )
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)
+    return image
+
+
+def decode(source: str | Path | bytes) -> DecodedImage:
+    """Decode a photo once into the model input and its thumbnail.
+
+    Raises ``ImageReadError`` with a short reason for anything that is not a readable photo.
+    """
+    with _reading(source) as stack:
+        image = _open_within_limits(source, stack)
+        width, height = image.size
+        orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+        # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target.
+        image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
+        image.load()
+        # exif_transpose copies even when there is nothing to turn; skip that full-size copy.
+        upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image
+        rgb = _flatten_to_rgb(upright)
+        # Both come from ``rgb`` before the file is closed, since it may be the file's own
+        # image; the thumbnail shrinks it in place, and only the small result is copied.
+        pixels = np.asarray(rgb.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
+        rgb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BILINEAR)
+        thumbnail = rgb.copy() if rgb is image else rgb
+
     if orientation in (5, 6, 7, 8):  # turned a quarter: the upright size swaps the axes
         width, height = height, width
     return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=width, height=height)
+
+
+def load_display(path: str | Path, max_side: int) -> Image.Image:
+    """The photo upright and no larger than ``max_side``, for showing it large.
+
+    Opened and limited as ``decode`` opens the model's input (a regular file only, a bounded
+    number of pixels), so a pipe named like a photo or a decompression bomb raises
+    ``ImageReadError`` instead of blocking or exhausting memory. Transparency is kept (RGBA);
+    anything else becomes RGB. JPEGs decode at reduced size where that is enough.
+    """
+    with _reading(path) as stack:
+        image = _open_within_limits(path, stack)
+        image.draft("RGB", (max_side, max_side))
+        upright = ImageOps.exif_transpose(image)  # always a copy, loaded: the file may close
+        has_alpha = upright.mode in _ALPHA_MODES or "transparency" in upright.info
+        shown = upright.convert("RGBA") if has_alpha else _flatten_to_rgb(upright)
+        shown.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return shown
 
 
 def _unidentified_reason(source: str | Path | bytes) -> str:

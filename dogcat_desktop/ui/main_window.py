@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.classifier import DEFAULT_THRESHOLD
-from ..core.corrections import FILE_NAME as CORRECTIONS_FILE_NAME
-from ..core.corrections import CorrectionStore, FileVersion
+from ..core.corrections import CorrectionsDamagedError, CorrectionStore, FileVersion
 from ..core.journal import list_journals
 from ..core.moves import SortPlan
-from ..core.paths import user_data_dir
+from ..core.pipeline import open_corrections
+from ..core.scan import Scanner
 from ..resources import model_dir
 from . import export
 from . import settings as keys
@@ -45,7 +45,7 @@ from .scanning import ScanController, ScanSession
 from .sorting import SortController, describe_error
 from .thumbnails import ThumbnailProvider
 from .window_chrome import build_empty_page, build_menus, build_status_bar, build_toolbar
-from .workers import LoadedModel, Task, load_model
+from .workers import Task, load_model
 
 __all__ = ["EXPORT_COLUMNS", "MainWindow", "ScanSession", "counts_text", "describe_error"]
 
@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self.interactive = interactive
         self.messages: list[tuple[str, str]] = []  # (title, text) of every message shown
         self.settings = keys.app_settings()
-        self.loaded: LoadedModel | None = None
+        self.loaded: Scanner | None = None
         self.model_error: str | None = None
         self.folder: Path | None = None
         self._has_journal = False
@@ -74,11 +74,13 @@ class MainWindow(QMainWindow):
         self.review = ReviewController(self)
         self.sorting = SortController(self)
 
-        self.corrections: CorrectionStore | None
+        self.corrections: CorrectionStore | None = None
         try:
-            self.corrections = CorrectionStore(user_data_dir() / CORRECTIONS_FILE_NAME)
-        except Exception:
-            self.corrections = None
+            self.corrections = open_corrections()
+        except CorrectionsDamagedError as exc:  # said once the window is up; labels stay off
+            text = f"{exc} Your labels are not shown or saved until that is fixed."
+            warning = QMessageBox.Icon.Warning
+            QTimer.singleShot(0, lambda: self.show_message(warning, "Labels not available", text))
 
         self.setWindowTitle("DogCat Sorter")
         self.setAcceptDrops(True)
@@ -157,7 +159,7 @@ class MainWindow(QMainWindow):
         directory = model_dir()
         self.run_task(lambda _task: load_model(directory), self._model_loaded, self._model_failed)
 
-    def _model_loaded(self, loaded: LoadedModel) -> None:
+    def _model_loaded(self, loaded: Scanner) -> None:
         self.loaded = loaded
         if loaded.cache is not None:
             self.thumbnails.source = loaded.cache.thumbnail

@@ -1,12 +1,17 @@
-"""The selected photo, large: a side pane while reviewing and a full window on Space."""
+"""The selected photo, large: a side pane while reviewing and a full window on Space.
+
+Photos are decoded on a worker thread, through the core's safe open: a file that never
+answers (a named pipe called ``x.jpg``) or a huge one never holds up the window.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from PIL import Image, ImageOps
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PIL import Image
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.imaging import ImageReadError, load_display
 from ..core.labels import CLASSES
 from .results_model import Row
 from .style import MARKABLE, STYLES, style_of
@@ -29,23 +35,68 @@ DIALOG_IMAGE_SIDE = 2048
 
 
 def load_image(path: Path, max_side: int) -> QImage | None:
-    """The photo upright (EXIF orientation) and no larger than needed, or None if unreadable.
+    """The photo upright and no larger than ``max_side`` as a QImage, or None if unreadable.
 
-    Pillow's ``draft`` lets a JPEG decode at 1/2, 1/4 or 1/8 size, so a 24 MP photo shows fast.
+    Blocks while it decodes: call it off the GUI thread (``ImageLoader`` does).
     """
     try:
-        with Image.open(path) as image:
-            image.draft("RGB", (max_side, max_side))
-            upright = ImageOps.exif_transpose(image)
-            has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-            upright = upright.convert("RGBA" if has_alpha else "RGB")
-            upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        image = load_display(path, max_side)
+    except ImageReadError:
         return None
-    fmt = QImage.Format.Format_RGBA8888 if has_alpha else QImage.Format.Format_RGB888
-    channels = 4 if has_alpha else 3
-    data = upright.tobytes()
-    return QImage(data, upright.width, upright.height, upright.width * channels, fmt).copy()
+    return to_qimage(image)
+
+
+def to_qimage(image: Image.Image) -> QImage:
+    """An RGB or RGBA Pillow image as a QImage that owns its pixels."""
+    alpha = image.mode == "RGBA"
+    fmt = QImage.Format.Format_RGBA8888 if alpha else QImage.Format.Format_RGB888
+    stride = image.width * (4 if alpha else 3)
+    return QImage(image.tobytes(), image.width, image.height, stride, fmt).copy()
+
+
+# One decoding thread for every preview: a person looks at one photo at a time.
+_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview")
+POLL_MS = 15
+
+
+class ImageLoader(QObject):
+    """Decodes photos for display off the GUI thread and delivers the latest one.
+
+    The decoding thread never touches a Qt object: the GUI thread collects the finished
+    decode on a short timer, so a loader deleted mid-decode leaves nothing to call back into.
+    A request superseded before its turn is never decoded.
+    """
+
+    loaded = Signal(object, object)  # path, QImage or None
+
+    def __init__(self, max_side: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.max_side = max_side
+        self._pending: tuple[Path, Future[QImage | None]] | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._collect)
+
+    def request(self, path: Path) -> None:
+        self.cancel()
+        self._pending = (path, _DECODER.submit(load_image, path, self.max_side))
+        self._poll.start()
+
+    def cancel(self) -> None:
+        """Forget the request in flight; a decode that has not started never runs."""
+        if self._pending is not None:
+            self._pending[1].cancel()
+            self._pending = None
+        self._poll.stop()
+
+    def _collect(self) -> None:
+        if self._pending is None or not self._pending[1].done():
+            return
+        path, future = self._pending
+        self._pending = None
+        self._poll.stop()
+        failed = future.cancelled() or future.exception() is not None
+        self.loaded.emit(path, None if failed else future.result())
 
 
 def human_size(size: int) -> str:
@@ -181,6 +232,8 @@ class PreviewPane(QWidget):
         self._decode_timer.setSingleShot(True)
         self._decode_timer.setInterval(60)
         self._decode_timer.timeout.connect(self._decode)
+        self._loader = ImageLoader(PANE_IMAGE_SIDE, self)
+        self._loader.loaded.connect(self._show_image)
         self.show_row(None)
 
     def show_row(self, row: Row | None, threshold: float = 0.8, selected: int = 1) -> None:
@@ -190,6 +243,8 @@ class PreviewPane(QWidget):
         for button in self.buttons.values():
             button.setEnabled(row is not None and row.result.prediction is not None)
         if row is None:
+            self._decode_timer.stop()
+            self._loader.cancel()
             self.image.set_image(None, "No photo selected")
             self.name.setText("")
             self.details.setText("Select a photo to see it larger here.")
@@ -211,6 +266,8 @@ class PreviewPane(QWidget):
             self.bars[label].set_probability(probabilities[index] if probabilities else None)
         if result.path != previous:
             if result.prediction is None:
+                self._decode_timer.stop()
+                self._loader.cancel()
                 self.image.set_image(None, "This file cannot be shown.")
             else:
                 self._decode_timer.start()
@@ -230,8 +287,11 @@ class PreviewPane(QWidget):
     def _decode(self) -> None:
         if self._row is None:
             return
-        image = load_image(self._row.path, PANE_IMAGE_SIDE)
-        self.image.set_image(image, "This photo cannot be shown (moved or unreadable).")
+        self._loader.request(self._row.path)
+
+    def _show_image(self, path: Path, image: QImage | None) -> None:
+        if self._row is not None and self._row.path == path:
+            self.image.set_image(image, "This photo cannot be shown (moved or unreadable).")
 
 
 class PreviewDialog(QDialog):
@@ -247,6 +307,8 @@ class PreviewDialog(QDialog):
         super().__init__(parent)
         self.step = step
         self.image = ScaledImage()
+        self._loader = ImageLoader(DIALOG_IMAGE_SIDE, self)
+        self._loader.loaded.connect(self._show_image)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.image)
@@ -260,7 +322,12 @@ class PreviewDialog(QDialog):
     def show_path(self, path: Path) -> None:
         self.path = path
         self.setWindowTitle(path.name)
-        self.image.set_image(load_image(path, DIALOG_IMAGE_SIDE), "This photo cannot be shown.")
+        self.image.set_image(None, "Loading…")
+        self._loader.request(path)
+
+    def _show_image(self, path: Path, image: QImage | None) -> None:
+        if path == self.path:
+            self.image.set_image(image, "This photo cannot be shown.")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()

@@ -108,7 +108,7 @@ class ScanController:
             return
         window.grid.set_placeholder("Looking for photos…")
         worker = ScanWorker(
-            window.loaded.scanner,
+            window.loaded,
             window.folder,
             window.action_recursive.isChecked(),
             window.corrections,

@@ -6,8 +6,6 @@ loop stays free; results travel in batches so 10,000 rows do not mean 10,000 rep
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -16,41 +14,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from ..core.cache import ScanCache
-from ..core.classifier import Classifier
-from ..core.corrections import CorrectionStore, FileVersion
+from ..core.corrections import CorrectionStore
 from ..core.errors import describe_os_error
-from ..core.paths import user_cache_dir
+from ..core.pipeline import Reviewed, attach_corrections, open_scanner
 from ..core.priority import lower_this_thread
 from ..core.progress import Rate
-from ..core.scan import Scanner, ScanResult, list_photos
+from ..core.scan import Scanner, list_photos
 from .results_model import Row, slim
 
 BATCH_ROWS = 32
 BATCH_SECONDS = 0.05
-CACHE_FILE_NAME = "scan-cache.sqlite3"
 
 
-@dataclass(frozen=True)
-class LoadedModel:
-    classifier: Classifier
-    scanner: Scanner
-    cache: ScanCache | None
-
-
-def load_model(model_dir: Path) -> LoadedModel:
-    """The classifier and its scan cache; a cache that cannot be opened only costs speed.
-
-    Runs on a background thread lowered first, so the model runtime's worker threads, which
-    it starts here, inherit background priority."""
+def load_model(model_dir: Path) -> Scanner:
+    """The window's scanner, on a background thread lowered first, so the model runtime's
+    worker threads, which it starts here, inherit background priority."""
     lower_this_thread()
-    classifier = Classifier(model_dir)
-    cache: ScanCache | None
-    try:
-        cache = ScanCache(user_cache_dir() / CACHE_FILE_NAME, classifier.model_id)
-    except (OSError, sqlite3.Error):
-        cache = None
-    return LoadedModel(classifier, Scanner(classifier, cache, background=True), cache)
+    return open_scanner(model_dir, background=True)
 
 
 @dataclass(frozen=True)
@@ -118,11 +98,12 @@ class ScanWorker(QObject):
             keep_thumbnails = self.scanner.cache is None
             results = self.scanner.scan(paths, cancel=self._cancel.is_set)
             try:
-                for result in results:
+                for item in attach_corrections(results, self.corrections):
                     if self._cancel.is_set():
                         # Drain the batch already computed; the scanner stops before the next.
                         continue
-                    batch.append(self._row(result, keep_thumbnails))
+                    result = item.result
+                    batch.append(self._row(item, keep_thumbnails))
                     done += 1
                     from_cache += result.from_cache
                     errors += result.prediction is None
@@ -149,15 +130,9 @@ class ScanWorker(QObject):
         self.results.emit(batch)
         self.progress.emit(ScanProgress(rate.done, rate.total, rate.per_second, rate.seconds_left))
 
-    def _row(self, result: ScanResult, keep_thumbnail: bool) -> Row:
-        try:
-            mtime_ns = os.stat(result.path).st_mtime_ns
-        except OSError:
-            mtime_ns = 0
-        correction = None
-        if self.corrections is not None and result.prediction is not None:
-            correction = self.corrections.get(FileVersion(result.path, result.size, mtime_ns))
-        return Row(slim(result, keep_thumbnail), mtime_ns, correction)
+    @staticmethod
+    def _row(item: Reviewed, keep_thumbnail: bool) -> Row:
+        return Row(slim(item.result, keep_thumbnail), item.version.mtime_ns, item.correction)
 
 
 def describe_scan_error(exc: BaseException, folder: Path) -> str:

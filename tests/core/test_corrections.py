@@ -82,3 +82,31 @@ def test_a_name_that_is_not_utf8(tmp_path):
     store = CorrectionStore(tmp_path / "c.sqlite3")
     store.set(FileVersion.of(path), "cat")
     assert store.get(FileVersion.of(path)) == "cat"
+
+
+def test_scan_results_get_the_correction_of_the_file_as_it_is_now(tmp_path, photo):
+    """The one lookup both the window and the CLI use (core.pipeline)."""
+    from dogcat_desktop.core.classifier import Prediction
+    from dogcat_desktop.core.pipeline import attach_corrections
+    from dogcat_desktop.core.scan import ScanResult
+
+    store = CorrectionStore(tmp_path / "c.sqlite3")
+    store.set(FileVersion.of(photo), "cat")
+    unreadable = tmp_path / "b.jpg"
+    unreadable.write_bytes(b"broken")
+    store.set(FileVersion.of(unreadable), "dog")
+    prediction = Prediction((0.9, 0.05, 0.05), "dog", 0.9)
+    size = photo.stat().st_size
+    results = [
+        ScanResult(photo, prediction, None, None, size=size),
+        ScanResult(unreadable, None, "corrupt image data", None, size=6),
+    ]
+
+    first = list(attach_corrections(results, store))
+    assert [item.correction for item in first] == ["cat", None]  # errors carry no label
+    assert first[0].version == FileVersion.of(photo)
+
+    stat = photo.stat()
+    os.utime(photo, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # edited since
+    assert [item.correction for item in attach_corrections(results[:1], store)] == [None]
+    assert [item.correction for item in attach_corrections(results[:1], None)] == [None]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from dogcat_desktop.core import imaging
-from dogcat_desktop.core.imaging import INPUT_SIZE, THUMBNAIL_SIZE, ImageReadError, decode
+from dogcat_desktop.core.imaging import (
+    INPUT_SIZE,
+    THUMBNAIL_SIZE,
+    ImageReadError,
+    decode,
+    load_display,
+)
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +156,40 @@ def test_first_frame_of_animated_gif():
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
     pixels = decode(buffer.getvalue()).pixels
     assert pixels[..., 0].mean() > 200 and pixels[..., 2].mean() < 50
+
+
+# ------------------------------------------------------------------ the large preview's decode
+
+
+def test_display_image_is_upright_and_bounded(photo, tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned a quarter
+    path = tmp_path / "turned.jpg"
+    path.write_bytes(_jpeg(photo.transpose(Image.Transpose.ROTATE_90), exif=exif.tobytes()))
+
+    shown = load_display(path, 128)
+
+    assert shown.mode == "RGB" and max(shown.size) == 128
+    assert (shown.width > shown.height) == (photo.width > photo.height)
+
+
+def test_display_image_keeps_transparency(tmp_path):
+    path = tmp_path / "alpha.png"
+    Image.new("RGBA", (40, 30), (255, 0, 0, 0)).save(path)
+    shown = load_display(path, 100)
+    assert shown.mode == "RGBA" and shown.size == (40, 30)
+
+
+def test_display_refuses_what_the_scanner_refuses(tmp_path, monkeypatch):
+    """The same open and limits as the model input: no pipe, no bomb, no folder."""
+    monkeypatch.setattr(imaging, "MAX_FULL_DECODE_PIXELS", 300 * 300)
+    big = tmp_path / "big.png"
+    Image.new("RGB", (400, 400)).save(big)
+    with pytest.raises(ImageReadError, match="too large"):
+        load_display(big, 100)
+    with pytest.raises(ImageReadError, match="folder"):
+        load_display(tmp_path, 100)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.jpg")
+        with pytest.raises(ImageReadError, match="not a regular file"):
+            load_display(tmp_path / "pipe.jpg", 100)  # returns at once: never opens it blocking

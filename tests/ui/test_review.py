@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
+import threading
+import time
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from dogcat_desktop.core.report import COLUMNS
@@ -186,3 +190,43 @@ def test_help_dialogs(window):
     card = window.loaded.classifier.card.raw
     assert f"{card['test']['cat_dog_accuracy']:.1%}" in text
     assert card["date"][:10] in text
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_space_on_a_named_pipe_leaves_the_window_free(
+    window, scan, photo_folder, qtbot, monkeypatch
+):
+    """The scanner lists a pipe called x.jpg as an error; showing it large must not wait for
+    a writer that never comes. If anything does, a writer arrives after 5 s and says so."""
+    pipe = photo_folder / "x.jpg"
+    os.mkfifo(pipe)
+    scan(window, photo_folder)
+    dialogs = []
+    monkeypatch.setattr(
+        preview_module.PreviewDialog, "exec", lambda dialog: dialogs.append(dialog) or 0
+    )
+    rescued = []
+
+    def rescue() -> None:
+        try:
+            writer = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # no reader is waiting on the pipe
+            return
+        rescued.append(True)
+        os.close(writer)
+
+    timer = threading.Timer(5.0, rescue)
+    timer.start()
+    try:
+        select(window, ["x.jpg"])
+        started = time.monotonic()
+        qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+        assert time.monotonic() - started < 2.0
+        qtbot.waitUntil(
+            lambda: bool(dialogs) and dialogs[0].image.text() == "This photo cannot be shown.",
+            timeout=4000,
+        )
+    finally:
+        timer.cancel()
+        rescue()  # leave no thread blocked on the pipe
+    assert not rescued, "something opened the pipe and waited for a writer"
