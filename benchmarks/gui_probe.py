@@ -55,9 +55,9 @@ def main() -> int:
 
     def scan(folder: Path) -> float:
         done = {"finished": False}
-        window.scan_finished.connect(lambda *_: done.__setitem__("finished", True))
+        window.scans.finished.connect(lambda *_: done.__setitem__("finished", True))
         started = time.perf_counter()
-        window.open_folder(folder, recursive=False)
+        window.scans.open_folder(folder, recursive=False)
         while not done["finished"]:
             app.processEvents()
             time.sleep(0.001)
@@ -83,7 +83,7 @@ def main() -> int:
         seconds = scan(args.stall_folder)
         timer.stop()
         figures.update(
-            stall_photos=window.model.rowCount(),
+            stall_photos=window.session.results.rowCount(),
             stall_scan_s=seconds,
             stall_p99_ms=percentile(late, 0.99),
             stall_max_ms=max(late, default=0.0),
@@ -97,7 +97,7 @@ def main() -> int:
         window.grid.viewport().grab()
         app.processEvents()
     figures.update(
-        rows=window.model.rowCount(),
+        rows=window.session.results.rowCount(),
         scan_s=seconds,
         peak_rss_mb=peak_rss_mb(),
     )

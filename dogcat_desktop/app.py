@@ -56,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .ui.main_window import MainWindow
     from .ui.settings import APPLICATION, ORGANIZATION
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("DogCat Sorter")
@@ -77,14 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         QTimer.singleShot(0, shown)
         return app.exec()
     if folder is not None:
-        window.open_folder(folder, recursive=args.recursive or None)
+        window.scans.open_folder(folder, recursive=args.recursive or None)
     if not self_test:
         return app.exec()
 
     outcome = {"code": EXIT_FAILED}
 
     def report(cancelled: bool, _stats: object) -> None:
-        counts = window.model.counts()
+        counts = window.session.results.counts()
         print(" ".join(f"{status}={counts.get(status, 0)}" for status in ReviewStatus))
         outcome["code"] = EXIT_FAILED if cancelled else EXIT_OK
         window.close()
@@ -95,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.close()
         app.quit()
 
-    window.scan_finished.connect(report)
-    window.model_failed.connect(failed)
+    window.scans.finished.connect(report)
+    window.session.model_failed.connect(failed)
     app.exec()
     return outcome["code"]
 

@@ -1,221 +1,212 @@
-"""The window's commands as actions, shared by its menus, toolbar, context menu and shortcuts."""
+"""The window's commands as actions, shared by its menus, toolbar, context menu and shortcuts.
+
+Actions are defined here (text, keys, icon, tip) and keyed by ``Action``, as Picard keys its
+own by ``MainAction``; the window connects them to the controllers that carry them out.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from enum import Enum, auto
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QStyle
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
 from .filter_model import FILTERS, SORT_ORDERS
 from .style import MARKABLE, STYLES
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+Shortcut = QKeySequence | QKeySequence.StandardKey | Qt.Key | str
 
 
-def add_action(
-    window: MainWindow,
+class Action(Enum):
+    OPEN = auto()
+    RESCAN = auto()
+    CANCEL_SCAN = auto()
+    RECURSIVE = auto()
+    EXPORT = auto()
+    QUIT = auto()
+    UNDO = auto()
+    REDO = auto()
+    CLEAR_MARK = auto()
+    LARGE_PREVIEW = auto()
+    PREFERENCES = auto()
+    SORT = auto()
+    UNDO_SORT = auto()
+    ZOOM_IN = auto()
+    ZOOM_OUT = auto()
+    SHORTCUTS = auto()
+    ABOUT = auto()
+
+
+def make_action(
+    parent: QWidget,
     text: str,
-    slot: Callable[..., object] | None = None,
-    shortcut: QKeySequence | str | Sequence[QKeySequence | str] | None = None,
+    shortcut: Shortcut | None = None,
     icon: QStyle.StandardPixmap | None = None,
     tip: str = "",
     checkable: bool = False,
 ) -> QAction:
-    """An action added to the window, so its shortcut works wherever the focus is."""
-    action = QAction(text, window)
+    """An action added to ``parent``, so its shortcut works wherever the focus is inside it."""
+    action = QAction(text, parent)
     if icon is not None:
-        action.setIcon(window.style().standardIcon(icon))
+        action.setIcon(parent.style().standardIcon(icon))
     if shortcut is not None:
-        if isinstance(shortcut, (list, tuple)):
-            action.setShortcuts([QKeySequence(s) for s in shortcut])
-        else:
-            action.setShortcut(QKeySequence(shortcut))
+        action.setShortcut(QKeySequence(shortcut))
     if tip:
         action.setStatusTip(tip)
         action.setToolTip(tip)
     action.setCheckable(checkable)
-    if slot is not None:
-        action.triggered.connect(lambda _checked=False: slot())
-    window.addAction(action)
+    parent.addAction(action)
     return action
 
 
-def build_actions(window: MainWindow) -> None:
-    """Create every ``window.action_*``; the review actions also work inside grid and preview."""
+class Actions:
+    """Every command of the window: ``actions[Action.SORT]``, plus the families built from the
+    tables (``marks`` by label, ``filters`` and ``orders`` by key)."""
+
+    def __init__(
+        self,
+        keyed: dict[Action, QAction],
+        marks: dict[str, QAction],
+        filters: dict[str, QAction],
+        orders: dict[str, QAction],
+    ) -> None:
+        self._actions = keyed
+        self.marks = marks
+        self.filters = filters
+        self.orders = orders
+
+    def __getitem__(self, key: Action) -> QAction:
+        return self._actions[key]
+
+    def review_actions(self) -> list[QAction]:
+        """The actions that label photos or show one large; also added to grid and preview."""
+        return [*self.marks.values(), self[Action.CLEAR_MARK], self[Action.LARGE_PREVIEW]]
+
+    def context_menu(self, parent: QWidget) -> QMenu:
+        """The grid's right-click menu."""
+        menu = QMenu(parent)
+        for action in self.marks.values():
+            menu.addAction(action)
+        menu.addAction(self[Action.CLEAR_MARK])
+        menu.addSeparator()
+        menu.addAction(self[Action.LARGE_PREVIEW])
+        return menu
+
+    def check_only(self, family: dict[str, QAction], key: str) -> None:
+        """Tick ``key`` in a family of exclusive choices (filters, orders)."""
+        for name, action in family.items():
+            action.setChecked(name == key)
+
+
+def build_actions(window: QWidget, undo_stack: QUndoStack) -> Actions:
+    """Every action, added to ``window`` so its shortcut works wherever the focus is in it."""
     sp = QStyle.StandardPixmap
-    window.action_open = add_action(
-        window,
-        "&Open Folder…",
-        window.open_folder_dialog,
-        QKeySequence.StandardKey.Open,
-        sp.SP_DirOpenIcon,
-        "Choose a folder of photos to scan",
-    )
-    window.action_rescan = add_action(
-        window,
-        "&Re-scan",
-        window.rescan,
-        "F5",
-        sp.SP_BrowserReload,
-        "Scan the folder again (known photos come from the cache)",
-    )
-    window.action_cancel = add_action(
-        window,
-        "&Stop Scan",
-        window.cancel_scan,
-        Qt.Key.Key_Escape,
-        sp.SP_BrowserStop,
-        "Stop scanning; the photos scanned so far stay",
-    )
-    window.action_recursive = add_action(
-        window,
-        "Include &Subfolders",
-        None,
-        tip="Also scan the folders inside the folder",
-        checkable=True,
-    )
-    window.action_recursive.toggled.connect(window.scans.recursive_changed)
-    window.action_export = add_action(
-        window,
-        "&Export Results…",
-        window.export_results,
-        "Ctrl+E",
-        tip="Save the labels as a CSV file",
-    )
-    window.action_quit = add_action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit)
-
-    window.action_undo = window.undo_stack.createUndoAction(window, "&Undo")
-    window.action_undo.setShortcut(QKeySequence.StandardKey.Undo)
-    window.action_redo = window.undo_stack.createRedoAction(window, "&Redo")
-    window.action_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-    window.addAction(window.action_undo)
-    window.addAction(window.action_redo)
-
-    _build_review_actions(window)
-    window.action_preferences = add_action(
-        window,
-        "&Preferences…",
-        window.show_preferences,
-        QKeySequence.StandardKey.Preferences,
-    )
-    if window.action_preferences.shortcut().isEmpty():
-        window.action_preferences.setShortcut(QKeySequence("Ctrl+,"))
-
-    window.action_sort = add_action(
-        window,
-        "&Sort into Folders…",
-        window.sort_into_folders,
-        "Ctrl+M",
-        sp.SP_DialogApplyButton,
-        "Move dogs into dogs/ and cats into cats/, after a preview",
-    )
-    window.action_undo_sort = add_action(
-        window,
-        "&Undo Last Sort",
-        window.undo_last_sort,
-        "Ctrl+Shift+M",
-        sp.SP_ArrowBack,
-        "Put the photos of the last sort back where they were",
-    )
-    _build_view_actions(window)
-    window.action_shortcuts = add_action(
-        window,
-        "&Keyboard Shortcuts",
-        window.show_shortcuts,
-        QKeySequence.StandardKey.HelpContents,
-    )
-    window.action_about = add_action(window, "&About DogCat Sorter", window.show_about)
-
-
-def _build_review_actions(window: MainWindow) -> None:
-    """Labelling and the large preview; their keys are plain letters, so they are scoped to
-    the grid and the preview rather than the whole window."""
-    marks: dict[str, QAction] = {}
-    for status in MARKABLE:
-        style, value = STYLES[status], status.value
-        action = add_action(
-            window, f"Mark as &{style.name}", lambda value=value: window.mark(value), style.key
-        )
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        marks[status.value] = action
-    window.action_mark = marks
-    window.action_clear = add_action(
-        window,
-        "Use &Model's Label",
-        lambda: window.mark(None),
-        Qt.Key.Key_Backspace,
-        tip="Forget your label for the selected photos",
-    )
-    window.action_clear.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    window.action_large_preview = add_action(
-        window,
-        "&Large Preview",
-        window.show_large_preview,
-        Qt.Key.Key_Space,
-    )
-    window.action_large_preview.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    for action in (*window.action_mark.values(), window.action_clear, window.action_large_preview):
-        window.grid.addAction(action)
-        window.preview.addAction(action)
-
-
-def _build_view_actions(window: MainWindow) -> None:
-    """Thumbnail size, which photos to show and in what order."""
-    window.action_zoom_in = add_action(
-        window,
-        "&Larger Thumbnails",
-        lambda: window.set_thumbnail_size(window.delegate.thumbnail_size + 16),
-        QKeySequence.StandardKey.ZoomIn,
-    )
-    window.action_zoom_out = add_action(
-        window,
-        "&Smaller Thumbnails",
-        lambda: window.set_thumbnail_size(window.delegate.thumbnail_size - 16),
-        QKeySequence.StandardKey.ZoomOut,
-    )
-    filters: dict[str, QAction] = {}
-    for number, (key, text) in enumerate(FILTERS.items(), start=1):
-        filters[key] = add_action(
+    add = make_action
+    keyed: dict[Action, QAction] = {
+        Action.OPEN: add(
             window,
-            text,
-            lambda value=key: window.set_filter(value),
-            f"Ctrl+{number}",
+            "&Open Folder…",
+            QKeySequence.StandardKey.Open,
+            sp.SP_DirOpenIcon,
+            "Choose a folder of photos to scan",
+        ),
+        Action.RESCAN: add(
+            window,
+            "&Re-scan",
+            "F5",
+            sp.SP_BrowserReload,
+            "Scan the folder again (known photos come from the cache)",
+        ),
+        Action.CANCEL_SCAN: add(
+            window,
+            "&Stop Scan",
+            Qt.Key.Key_Escape,
+            sp.SP_BrowserStop,
+            "Stop scanning; the photos scanned so far stay",
+        ),
+        Action.RECURSIVE: add(
+            window,
+            "Include &Subfolders",
+            tip="Also scan the folders inside the folder",
             checkable=True,
-        )
-    window.action_filter = filters
-    orders: dict[str, QAction] = {}
-    for key, text in SORT_ORDERS.items():
-        orders[key] = add_action(
-            window, text, lambda value=key: window.set_order(value), checkable=True
-        )
-    window.action_order = orders
+        ),
+        Action.EXPORT: add(
+            window, "&Export Results…", "Ctrl+E", tip="Save the labels as a CSV file"
+        ),
+        Action.QUIT: add(window, "&Quit", QKeySequence.StandardKey.Quit),
+        Action.UNDO: undo_stack.createUndoAction(window, "&Undo"),
+        Action.REDO: undo_stack.createRedoAction(window, "&Redo"),
+        Action.CLEAR_MARK: add(
+            window,
+            "Use &Model's Label",
+            Qt.Key.Key_Backspace,
+            tip="Forget your label for the selected photos",
+        ),
+        Action.LARGE_PREVIEW: add(window, "&Large Preview", Qt.Key.Key_Space),
+        Action.PREFERENCES: add(window, "&Preferences…", QKeySequence.StandardKey.Preferences),
+        Action.SORT: add(
+            window,
+            "&Sort into Folders…",
+            "Ctrl+M",
+            sp.SP_DialogApplyButton,
+            "Move dogs into dogs/ and cats into cats/, after a preview",
+        ),
+        Action.UNDO_SORT: add(
+            window,
+            "&Undo Last Sort",
+            "Ctrl+Shift+M",
+            sp.SP_ArrowBack,
+            "Put the photos of the last sort back where they were",
+        ),
+        Action.ZOOM_IN: add(window, "&Larger Thumbnails", QKeySequence.StandardKey.ZoomIn),
+        Action.ZOOM_OUT: add(window, "&Smaller Thumbnails", QKeySequence.StandardKey.ZoomOut),
+        Action.SHORTCUTS: add(window, "&Keyboard Shortcuts", QKeySequence.StandardKey.HelpContents),
+        Action.ABOUT: add(window, "&About DogCat Sorter"),
+    }
+    keyed[Action.UNDO].setShortcut(QKeySequence.StandardKey.Undo)
+    keyed[Action.REDO].setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    window.addAction(keyed[Action.UNDO])
+    window.addAction(keyed[Action.REDO])
+    if keyed[Action.PREFERENCES].shortcut().isEmpty():
+        keyed[Action.PREFERENCES].setShortcut(QKeySequence("Ctrl+,"))
+    marks = {
+        status.value: add(window, f"Mark as &{STYLES[status].name}", STYLES[status].key)
+        for status in MARKABLE
+    }
+    filters = {
+        key: add(window, text, f"Ctrl+{number}", checkable=True)
+        for number, (key, text) in enumerate(FILTERS.items(), start=1)
+    }
+    orders = {key: add(window, text, checkable=True) for key, text in SORT_ORDERS.items()}
+    actions = Actions(keyed, marks, filters, orders)
+    # Labelling keys are plain letters: they act in the grid and the preview, not everywhere.
+    for action in actions.review_actions():
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    return actions
 
 
-def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
+def shortcut_rows(actions: Actions, preview_toggle: QAction) -> list[tuple[str, str]]:
     """(keys, what they do) for the shortcuts dialog, read from the actions themselves so the
     list shows the platform's actual keys."""
     entries = [
         *(
-            (window.action_mark[status.value], f"Mark the selected photos as {STYLES[status].name}")
+            (actions.marks[status.value], f"Mark the selected photos as {STYLES[status].name}")
             for status in MARKABLE
         ),
-        (window.action_clear, "Forget your label (use the model's)"),
-        (window.action_large_preview, "Show the photo large (Space or Esc closes it)"),
-        (window.action_undo, "Undo the last label change"),
-        (window.action_redo, "Redo"),
-        (window.action_open, "Open a folder"),
-        (window.action_rescan, "Scan the folder again"),
-        (window.action_cancel, "Stop the scan"),
-        (window.action_sort, "Sort into dogs/ and cats/ (with a preview first)"),
-        (window.action_undo_sort, "Undo the last sort"),
-        (window.action_zoom_in, "Larger thumbnails"),
-        (window.action_zoom_out, "Smaller thumbnails"),
-        (window.preview_dock.toggleViewAction(), "Show or hide the preview pane"),
-        (window.action_export, "Export the results as CSV"),
+        (actions[Action.CLEAR_MARK], "Forget your label (use the model's)"),
+        (actions[Action.LARGE_PREVIEW], "Show the photo large (Space or Esc closes it)"),
+        (actions[Action.UNDO], "Undo the last label change"),
+        (actions[Action.REDO], "Redo"),
+        (actions[Action.OPEN], "Open a folder"),
+        (actions[Action.RESCAN], "Scan the folder again"),
+        (actions[Action.CANCEL_SCAN], "Stop the scan"),
+        (actions[Action.SORT], "Sort into dogs/ and cats/ (with a preview first)"),
+        (actions[Action.UNDO_SORT], "Undo the last sort"),
+        (actions[Action.ZOOM_IN], "Larger thumbnails"),
+        (actions[Action.ZOOM_OUT], "Smaller thumbnails"),
+        (preview_toggle, "Show or hide the preview pane"),
+        (actions[Action.EXPORT], "Export the results as CSV"),
     ]
     rows = [
         ("Arrow keys", "Move between photos"),

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ..core.report import COLUMNS, RowWriter, row_for
 from .results_model import ResultsModel
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from .session import Session
 
 EXPORT_COLUMNS = (*COLUMNS, "corrected_by_user")
 
@@ -31,19 +28,19 @@ def write_results_csv(model: ResultsModel, path: Path) -> None:
         writer.close()
 
 
-def export_results(window: MainWindow) -> None:
+def export_results(session: Session, parent: QWidget) -> None:
     """Ask where to save, then save; a failure is reported, never raised."""
-    start = str((window.folder or Path.home()) / "dogcat-results.csv")
-    path, _ = QFileDialog.getSaveFileName(window, "Export Results", start, "CSV files (*.csv)")
+    start = str((session.folder or Path.home()) / "dogcat-results.csv")
+    path, _ = QFileDialog.getSaveFileName(parent, "Export Results", start, "CSV files (*.csv)")
     if not path:
         return
     try:
-        window.export_csv(Path(path))
+        write_results_csv(session.results, Path(path))
     except OSError as exc:
-        window.show_message(
+        session.show_message(
             QMessageBox.Icon.Warning,
             "Export failed",
             f"The file could not be written: {exc.strerror or exc}.",
         )
         return
-    window.statusBar().showMessage(f"Saved {window.model.rowCount()} rows to {path}", 6000)
+    session.show_status(f"Saved {session.results.rowCount()} rows to {path}", 6000)

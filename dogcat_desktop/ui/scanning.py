@@ -1,213 +1,226 @@
-"""Scanning the open folder on a background thread, with its progress in the status bar."""
+"""Opening a folder and scanning it on a background thread.
+
+The controller changes the session and says how the scan goes through its signals; the window
+shows that in its status bar and grid.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from ..core.progress import format_duration
 from . import settings as keys
 from .results_model import Row
+from .session import Session
 from .workers import ScanProgress, ScanStats, ScanWorker
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
-
-class ScanSession(QObject):
+class ScanRun(QObject):
     """One scan's worker and thread. Forwards signals to its controller only while it is
     current, so results of a replaced scan that were already on their way are dropped."""
 
     def __init__(self, scans: ScanController, worker: ScanWorker) -> None:
-        super().__init__(scans.window)
+        super().__init__(scans)
         self.scans = scans
         self.worker = worker
         self.active = True
-        self.thread = QThread(self)
-        self.thread.setObjectName("scan")
-        worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.run)
+        self.worker_thread = QThread(self)
+        self.worker_thread.setObjectName("scan")
+        worker.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(worker.run)
         worker.listed.connect(self._listed)
         worker.results.connect(self._results)
         worker.progress.connect(self._progress)
         worker.error.connect(self._error)
         worker.finished.connect(self._finished)
-        worker.finished.connect(self.thread.quit)
-        self.thread.finished.connect(worker.deleteLater)
-        self.thread.finished.connect(self._thread_done)
+        worker.finished.connect(self.worker_thread.quit)
+        self.worker_thread.finished.connect(worker.deleteLater)
+        self.worker_thread.finished.connect(self._thread_done)
 
     def start(self) -> None:
-        self.thread.start()
+        self.worker_thread.start()
 
     def stop(self, wait: bool) -> None:
         """Cancel; with ``wait`` also forget it, returning once its thread has ended."""
         self.worker.cancel()
         if wait:
             self.active = False
-            self.thread.quit()
-            self.thread.wait()
+            self.worker_thread.quit()
+            self.worker_thread.wait()
 
     def _listed(self, total: int) -> None:
         if self.active:
             self.scans.on_listed(total)
 
-    def _results(self, rows: list) -> None:
+    def _results(self, rows: list[Row]) -> None:
         if self.active:
-            self.scans.on_results(rows)
+            self.scans.session.results.append(rows)
 
-    def _progress(self, progress: object) -> None:
+    def _progress(self, progress: ScanProgress) -> None:
         if self.active:
-            self.scans.on_progress(progress)
+            self.scans.progress.emit(progress)
 
     def _error(self, message: str) -> None:
         if self.active:
-            self.scans.on_error(message)
+            self.scans.session.show_message(QMessageBox.Icon.Warning, "Scan stopped", message)
 
-    def _finished(self, cancelled: bool, stats: object) -> None:
+    def _finished(self, cancelled: bool, stats: ScanStats) -> None:
         if self.active:
             self.active = False
             self.scans.on_finished(self, cancelled, stats)
 
     def _thread_done(self) -> None:
-        self.scans.sessions.discard(self)
+        self.scans.runs.discard(self)
         self.deleteLater()
 
 
-class ScanController:
-    """Starts and stops the window's scans and shows how far the current one has got.
+class ScanController(QObject):
+    """Opens folders and scans them, one scan shown at a time.
 
     A scan asked for before the model has loaded waits (``pending``) and starts once it has.
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.session: ScanSession | None = None  # the scan whose results are shown
-        self.sessions: set[ScanSession] = set()  # every scan whose thread still runs
+    cleared = Signal()  # the rows of the previous scan are gone
+    started = Signal()
+    listed = Signal(int)  # photos found
+    progress = Signal(object)  # ScanProgress
+    stopping = Signal()
+    finished = Signal(bool, object)  # cancelled, ScanStats
+    placeholder = Signal(str)  # what the empty grid says
+    recursive_changed = Signal(bool)
+
+    def __init__(self, session: Session, dialog_parent: QWidget) -> None:
+        super().__init__(session)
+        self.session = session
+        self.dialog_parent = dialog_parent
+        self.current: ScanRun | None = None  # the scan whose results are shown
+        self.runs: set[ScanRun] = set()  # every scan whose thread still runs
         self.scanning = False
         self.pending = False
+        self.recursive = keys.read_bool(session.settings, keys.RECURSIVE, False)
+        session.model_ready.connect(self.start_pending)
+        session.model_failed.connect(lambda _message: self._set_state(self.scanning, False))
+
+    # Folders --------------------------------------------------------------------------------------
+
+    def open_folder_dialog(self) -> None:
+        settings = self.session.settings
+        start = str(self.session.folder or settings.value(keys.LAST_FOLDER, "") or Path.home())
+        chosen = QFileDialog.getExistingDirectory(
+            self.dialog_parent, "Open a Folder of Photos", start
+        )
+        if chosen:
+            self.open_folder(Path(chosen))
+
+    def open_folder(self, folder: Path, recursive: bool | None = None) -> None:
+        folder = Path(folder).expanduser().absolute()
+        if not folder.is_dir():
+            self.session.show_message(
+                QMessageBox.Icon.Warning,
+                "Folder not found",
+                f"“{folder}” is not a folder or no longer exists.",
+            )
+            return
+        if recursive is not None:
+            self.set_recursive(recursive, rescan=False)
+        self.session.set_folder(folder)
+        self.start()
+
+    def set_recursive(self, recursive: bool, rescan: bool = True) -> None:
+        """Include subfolders or not; remembered, and the open folder is scanned again."""
+        if recursive == self.recursive:
+            return
+        self.recursive = recursive
+        self.session.settings.setValue(keys.RECURSIVE, recursive)
+        self.recursive_changed.emit(recursive)
+        if rescan and self.session.folder is not None:
+            self.start()
+
+    # Scans ----------------------------------------------------------------------------------------
+
+    def rescan(self) -> None:
+        if self.session.folder is not None:
+            self.start()
 
     def start(self) -> None:
-        """Scan the window's folder afresh, replacing any scan under way."""
-        window = self.window
-        if window.folder is None:
+        """Scan the open folder afresh, replacing any scan under way."""
+        session = self.session
+        if session.folder is None:
             return
         self.stop(wait=True)
-        window.model.clear()
-        window.thumbnails.clear()
-        window.preview.show_row(None)
-        if window.loaded is None:
-            if window.model_error:
-                window.show_message(QMessageBox.Icon.Critical, "Cannot scan", window.model_error)
+        session.results.clear()
+        self.cleared.emit()
+        if session.scanner is None:
+            if session.model_error:
+                session.show_message(QMessageBox.Icon.Critical, "Cannot scan", session.model_error)
                 return
-            self.pending = True
-            window.grid.set_placeholder("Loading the model… the scan starts when it is ready.")
-            window.statusBar().showMessage("Loading model… the scan starts when it is ready.")
-            window.update_actions()
+            self._set_state(False, True)
+            self.placeholder.emit("Loading the model… the scan starts when it is ready.")
+            session.show_status("Loading model… the scan starts when it is ready.")
             return
-        window.grid.set_placeholder("Looking for photos…")
-        worker = ScanWorker(
-            window.loaded,
-            window.folder,
-            window.action_recursive.isChecked(),
-            window.corrections,
-        )
-        self.session = ScanSession(self, worker)
-        self.sessions.add(self.session)
-        self.scanning = True
-        self.show_progress(True)
-        window.progress_bar.setRange(0, 0)
-        window.progress_label.setText("Looking for photos…")
-        window.statusBar().clearMessage()
-        window.update_actions()
-        window.scan_started.emit()
-        self.session.start()
+        self.placeholder.emit("Looking for photos…")
+        worker = ScanWorker(session.scanner, session.folder, self.recursive, session.corrections)
+        self.current = ScanRun(self, worker)
+        self.runs.add(self.current)
+        self._set_state(True, False)
+        session.show_status("")
+        self.started.emit()
+        self.current.start()
 
     def start_pending(self) -> None:
         """Start the scan that waited for the model, if one did."""
         if self.pending:
-            self.pending = False
+            self._set_state(self.scanning, False)
             self.start()
 
     def cancel(self) -> None:
         """Stop the scan, keeping what it found; or drop the one waiting for the model."""
-        if self.session is not None:
-            self.session.stop(wait=False)
-            self.window.progress_label.setText("Stopping…")
+        if self.current is not None:
+            self.current.stop(wait=False)
+            self.stopping.emit()
         elif self.pending:
-            self.pending = False
-            self.window.update_actions()
+            self._set_state(self.scanning, False)
 
     def stop(self, wait: bool) -> None:
-        if self.session is not None:
-            self.session.stop(wait=wait)
-            self.session = None
-        self.scanning = False
+        if self.current is not None:
+            self.current.stop(wait=wait)
+            self.current = None
+        self._set_state(False, self.pending)
 
     def stop_all(self) -> None:
         """Stop every scan and wait for their threads, so none outlives the window."""
         self.stop(wait=True)
-        for session in list(self.sessions):
-            session.stop(wait=True)
+        for run in list(self.runs):
+            run.stop(wait=True)
 
-    def recursive_changed(self, checked: bool) -> None:
-        self.window.settings.setValue(keys.RECURSIVE, checked)
-        if self.window.folder is not None:
-            self.start()
+    def _set_state(self, scanning: bool, pending: bool) -> None:
+        self.scanning, self.pending = scanning, pending
+        self.session.set_scanning(scanning or pending)
 
-    def show_progress(self, visible: bool) -> None:
-        window = self.window
-        for widget in (window.progress_bar, window.progress_label, window.cancel_button):
-            widget.setVisible(visible)
-
-    # The current session's signals ----------------------------------------------------------------
+    # The current scan -----------------------------------------------------------------------------
 
     def on_listed(self, total: int) -> None:
-        window = self.window
-        window.progress_bar.setRange(0, max(total, 1))
-        window.progress_bar.setValue(0)
-        window.progress_label.setText(f"0/{total}")
+        self.listed.emit(total)
         if total == 0:
-            recursive = window.action_recursive.isChecked()
-            window.grid.set_placeholder(
-                "No photos in this folder."
-                + ("" if recursive else "\nTurn on “Include subfolders” to look inside folders.")
-            )
+            hint = "\nTurn on “Include subfolders” to look inside folders."
+            self.placeholder.emit("No photos in this folder." + ("" if self.recursive else hint))
         else:
-            window.grid.set_placeholder("")
+            self.placeholder.emit("")
 
-    def on_results(self, rows: list[Row]) -> None:
-        self.window.model.append(rows)
-
-    def on_progress(self, progress: ScanProgress) -> None:
-        self.window.progress_bar.setValue(progress.done)
-        speed = f"{progress.per_second:.1f} photos/s" if progress.per_second else "… photos/s"
-        self.window.progress_label.setText(
-            f"{progress.done}/{progress.total} · {speed} · "
-            f"{format_duration(progress.seconds_left)} left"
-        )
-        self.window.scan_progress.emit(progress)
-
-    def on_error(self, message: str) -> None:
-        self.window.show_message(QMessageBox.Icon.Warning, "Scan stopped", message)
-
-    def on_finished(self, session: ScanSession, cancelled: bool, stats: ScanStats) -> None:
-        window = self.window
-        if session is self.session:
-            self.session = None
-        self.scanning = False
-        self.show_progress(False)
+    def on_finished(self, run: ScanRun, cancelled: bool, stats: ScanStats) -> None:
+        if run is self.current:
+            self.current = None
+        self._set_state(False, self.pending)
         seconds = f"{stats.seconds:.1f} s"
         cached = f", {stats.from_cache} from the cache" if stats.from_cache else ""
         if cancelled:
             message = f"Scan stopped: {stats.done} of {stats.total} photos scanned."
         else:
             message = f"Scanned {stats.done} photos in {seconds}{cached}."
-        window.statusBar().showMessage(message, 10000)
-        if cancelled and window.model.rowCount() == 0:
-            window.grid.set_placeholder("Scan stopped. Press F5 to scan again.")
-        window.update_counts()
-        window.refresh_journals()
-        window.review.ensure_current()
-        window.scan_finished.emit(cancelled, stats)
+        self.session.show_status(message, 10000)
+        if cancelled and self.session.results.rowCount() == 0:
+            self.placeholder.emit("Scan stopped. Press F5 to scan again.")
+        self.session.refresh_journals()
+        self.finished.emit(cancelled, stats)

@@ -74,9 +74,9 @@ def window(qtbot):
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    if window.loaded is None and window.model_error is None:
-        qtbot.waitSignal(window.model_ready, timeout=SCAN_TIMEOUT_MS).wait()
-    assert window.loaded is not None, window.model_error
+    if window.session.scanner is None and window.session.model_error is None:
+        qtbot.waitSignal(window.session.model_ready, timeout=SCAN_TIMEOUT_MS).wait()
+    assert window.session.scanner is not None, window.session.model_error
     return window
 
 
@@ -85,8 +85,8 @@ def scan(qtbot):
     """Open a folder and wait until its scan has finished; returns [cancelled, stats]."""
 
     def run(window, folder: Path, **kwargs):
-        with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS) as blocker:
-            window.open_folder(folder, **kwargs)
+        with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS) as blocker:
+            window.scans.open_folder(folder, **kwargs)
         return blocker.args
 
     return run
@@ -95,8 +95,8 @@ def scan(qtbot):
 @pytest.fixture()
 def rescan(qtbot):
     def run(window):
-        with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS) as blocker:
-            window.rescan()
+        with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS) as blocker:
+            window.scans.rescan()
         return blocker.args
 
     return run

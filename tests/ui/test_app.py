@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize
 from support import child_env
 
 from dogcat_desktop.app import build_parser
+from dogcat_desktop.ui.actions import Action
 from dogcat_desktop.ui.main_window import MainWindow
 
 SINGLETONS = (("None", None), ("True", True), ("False", False))
@@ -24,11 +25,11 @@ def test_window_shows_before_the_model_is_loaded(qtbot):
     window.show()
     qtbot.waitExposed(window)
     assert time.monotonic() - started < 2.0
-    if window.loaded is None:
+    if window.session.scanner is None:
         assert window.statusBar().currentMessage() == "Loading model…"
-    qtbot.waitUntil(lambda: window.loaded is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: window.session.scanner is not None, timeout=60_000)
     assert window.stack.currentIndex() == 0  # the empty state, with its Open button
-    assert window.empty_button.isVisible()
+    assert window.empty_page.button.isVisible()
 
 
 def test_command_line():
@@ -59,9 +60,9 @@ def test_grid_paints_every_state(window, scan, photo_folder):
     window.grid.selectionModel().select(
         window.proxy.index(0, 0), window.grid.selectionModel().SelectionFlag.Select
     )
-    window.mark("cat")
+    window.review.mark("cat")
     for size in (96, 256):
-        window.set_thumbnail_size(size)
+        window.view.set_thumbnail_size(size)
         window.resize(QSize(900, 700))
         image = window.grid.grab().toImage()
         assert not image.isNull()
@@ -77,10 +78,10 @@ def test_pyside_does_not_leak_none_or_bools(window, scan, rescan, photo_folder):
     for _ in range(3):
         rescan(window)
         for size in (96, 160):
-            window.set_thumbnail_size(size)
+            window.view.set_thumbnail_size(size)
             window.grid.grab()
-        window.set_filter("unsure")
-        window.set_filter("all")
+        window.view.set_filter("unsure")
+        window.view.set_filter("all")
     for name, value in SINGLETONS:
         leaked = before[name] - sys.getrefcount(value)
         assert leaked < 50, f"{name} lost {leaked} references"
@@ -90,9 +91,9 @@ def test_missing_model_is_explained(qtbot, tmp_path, monkeypatch, photo_folder):
     monkeypatch.setenv("DOGCAT_SORTER_MODEL_DIR", str(tmp_path / "no-model"))
     window = MainWindow()
     qtbot.addWidget(window)
-    with qtbot.waitSignal(window.model_failed, timeout=30_000):
+    with qtbot.waitSignal(window.session.model_failed, timeout=30_000):
         window.show()
     assert "could not be loaded" in window.messages[-1][1]
-    window.open_folder(photo_folder)
+    window.scans.open_folder(photo_folder)
     assert window.messages[-1][0] == "Cannot scan"
-    assert not window.action_rescan.isEnabled()
+    assert not window.window_actions[Action.RESCAN].isEnabled()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QLabel
 from support import STATE_DIR_NAME, snapshot
 
 from dogcat_desktop.ui import sort_dialog
+from dogcat_desktop.ui.actions import Action
 from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
 
 TIMEOUT = 60_000
@@ -43,10 +44,12 @@ def test_link_destination_is_shown_in_the_preview_and_no_photo_leaves(
     before_outside = snapshot(outside)
     dogs = {p.name for p in photo_folder.glob("dog.*.jpg")}
 
-    with qtbot.waitSignal(window.sort_finished, timeout=TIMEOUT) as done:
-        window.action_sort.trigger()
+    with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.SORT].trigger()
     report = done.args[0]
-    qtbot.waitUntil(lambda: window.session is None and not window.busy, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: window.scans.current is None and not window.session.busy, timeout=TIMEOUT
+    )
 
     (preview,) = previews
     assert any(
@@ -73,10 +76,12 @@ def test_undo_of_a_crafted_journal_is_refused_in_words(window, scan, photo_folde
     (state / "journal-29990101.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     scan(window, photo_folder)
     before, before_outside = snapshot(photo_folder), snapshot(outside)
-    assert window.action_undo_sort.isEnabled()  # listed, so that undo can say why not
+    assert window.window_actions[
+        Action.UNDO_SORT
+    ].isEnabled()  # listed, so that undo can say why not
 
-    with qtbot.waitSignal(window.undo_finished, timeout=TIMEOUT) as done:
-        window.action_undo_sort.trigger()
+    with qtbot.waitSignal(window.sorting.undo_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.UNDO_SORT].trigger()
     assert done.args[0].refused is not None
 
     _title, text = window.messages[-1]

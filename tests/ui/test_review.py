@@ -13,6 +13,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from dogcat_desktop.core.report import COLUMNS
 from dogcat_desktop.ui import preview as preview_module
 from dogcat_desktop.ui import settings as keys
+from dogcat_desktop.ui.actions import Action, shortcut_rows
+from dogcat_desktop.ui.export import write_results_csv
 from dogcat_desktop.ui.main_window import MainWindow
 from dogcat_desktop.ui.results_model import Role
 
@@ -36,7 +38,9 @@ def select(window, names: list[str]) -> None:
 
 
 def correction(window, name: str) -> str | None:
-    return window.model.row(window.model.row_for_path(window.folder / name)).correction
+    return window.session.results.row(
+        window.session.results.row_for_path(window.session.folder / name)
+    ).correction
 
 
 def test_keys_correct_and_undo_stack_reverts(window, scan, photo_folder, qtbot):
@@ -52,22 +56,24 @@ def test_keys_correct_and_undo_stack_reverts(window, scan, photo_folder, qtbot):
     qtbot.keyClick(window.grid, Qt.Key.Key_N)
     assert correction(window, name) == "other"
     index = window.proxy.mapFromSource(
-        window.model.index(window.model.row_for_path(window.folder / name))
+        window.session.results.index(
+            window.session.results.row_for_path(window.session.folder / name)
+        )
     )
     assert index.data(Role.CORRECTED) is True
     assert index.data(Role.STATUS) == "other"
 
-    assert window.undo_stack.count() == 3
-    window.action_undo.trigger()
+    assert window.session.undo_stack.count() == 3
+    window.window_actions[Action.UNDO].trigger()
     assert correction(window, name) == "cat"
-    window.undo_stack.undo()
+    window.session.undo_stack.undo()
     assert correction(window, name) == "dog"
-    window.undo_stack.undo()
+    window.session.undo_stack.undo()
     assert correction(window, name) is None
-    window.action_redo.trigger()
+    window.window_actions[Action.REDO].trigger()
     assert correction(window, name) == "dog"
-    assert window.action_redo.shortcuts()[0].toString() == "Ctrl+Shift+Z"
-    assert "Ctrl+Y" in [s.toString() for s in window.action_redo.shortcuts()]
+    assert window.window_actions[Action.REDO].shortcuts()[0].toString() == "Ctrl+Shift+Z"
+    assert "Ctrl+Y" in [s.toString() for s in window.window_actions[Action.REDO].shortcuts()]
 
 
 def test_context_menu_marks_every_selected_photo(window, scan, photo_folder):
@@ -75,12 +81,12 @@ def test_context_menu_marks_every_selected_photo(window, scan, photo_folder):
     names = ["dog.2000.jpg", "dog.2001.jpg", "dog.2002.jpg"]
     select(window, names)
 
-    menu = window.build_context_menu()
+    menu = window.window_actions.context_menu(window)
     action = next(a for a in menu.actions() if a.text().replace("&", "") == "Mark as Cat")
     action.trigger()
     assert [correction(window, name) for name in names] == ["cat"] * 3
 
-    window.undo_stack.undo()  # one step for the whole selection
+    window.session.undo_stack.undo()  # one step for the whole selection
     assert [correction(window, name) for name in names] == [None] * 3
 
 
@@ -89,29 +95,34 @@ def test_errors_cannot_be_labelled(window, scan, photo_folder, qtbot):
     select(window, ["broken.jpg"])
     qtbot.keyClick(window.grid, Qt.Key.Key_D)
     assert correction(window, "broken.jpg") is None
-    assert window.undo_stack.count() == 0
+    assert window.session.undo_stack.count() == 0
 
 
 def test_corrections_survive_a_rescan_and_a_restart(window, scan, rescan, photo_folder, qtbot):
     scan(window, photo_folder)
     name = "cat.2003.jpg"
     select(window, [name])
-    window.mark("dog")
+    window.review.mark("dog")
 
     rescan(window)
     assert correction(window, name) == "dog"
 
     second = MainWindow()
     qtbot.addWidget(second)
-    with qtbot.waitSignal(second.scan_finished, timeout=60_000):
-        second.open_folder(photo_folder)
-    assert second.model.row(second.model.row_for_path(photo_folder / name)).correction == "dog"
+    with qtbot.waitSignal(second.scans.finished, timeout=60_000):
+        second.scans.open_folder(photo_folder)
+    assert (
+        second.session.results.row(
+            second.session.results.row_for_path(photo_folder / name)
+        ).correction
+        == "dog"
+    )
 
 
 def test_unsure_filter_moves_on_after_each_label(window, scan, photo_folder, qtbot):
     scan(window, photo_folder)
-    window.set_threshold(1.01)  # every photo is unsure now
-    window.set_filter("unsure")
+    window.session.set_threshold(1.01)  # every photo is unsure now
+    window.view.set_filter("unsure")
     before = window.proxy.rowCount()
     assert before == 30
     select(window, [window.proxy.index(0, 0).data()])
@@ -147,10 +158,10 @@ def test_preview_pane_and_large_preview(window, scan, photo_folder, qtbot, monke
 def test_export_csv(window, scan, photo_folder, tmp_path):
     scan(window, photo_folder)
     select(window, ["dog.2003.jpg"])
-    window.mark("cat")
+    window.review.mark("cat")
     target = tmp_path / "out.csv"
 
-    window.export_csv(target)
+    write_results_csv(window.session.results, target)
 
     with open(target, newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
@@ -165,29 +176,29 @@ def test_export_csv(window, scan, photo_folder, tmp_path):
 
 def test_settings_are_remembered(window, scan, photo_folder, qtbot):
     scan(window, photo_folder, recursive=True)
-    window.set_thumbnail_size(208)
-    window.set_order("confidence")
-    window.set_threshold(0.9)
+    window.view.set_thumbnail_size(208)
+    window.view.set_order("confidence")
+    window.session.set_threshold(0.9)
     window.close()
 
     again = MainWindow(load=False)
     qtbot.addWidget(again)
     assert again.delegate.thumbnail_size == 208
-    assert again.action_recursive.isChecked()
+    assert again.window_actions[Action.RECURSIVE].isChecked()
     assert again.proxy.sort_order == "confidence"
-    assert again.model.threshold == 0.9
-    assert keys.read_list(again.settings, keys.RECENT_FOLDERS) == [str(photo_folder)]
-    assert again.settings.value(keys.LAST_FOLDER) == str(photo_folder)
+    assert again.session.threshold == 0.9
+    assert keys.read_list(again.session.settings, keys.RECENT_FOLDERS) == [str(photo_folder)]
+    assert again.session.settings.value(keys.LAST_FOLDER) == str(photo_folder)
 
 
 def test_help_dialogs(window):
-    rows = window.shortcut_list()
+    rows = shortcut_rows(window.window_actions, window.preview_dock.toggleViewAction())
     assert ("D", "Mark the selected photos as Dog") in rows
     assert any(text == "Undo the last label change" for _keys, text in rows)
     window.show_about()
     title, text = window.messages[-1]
     assert title == "About DogCat Sorter"
-    card = window.loaded.classifier.card.raw
+    card = window.session.scanner.classifier.card.raw
     assert f"{card['test']['cat_dog_accuracy']:.1%}" in text
     assert card["date"][:10] in text
 

@@ -6,10 +6,15 @@ import shutil
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QWidget
 
+from dogcat_desktop.ui import settings as keys
+from dogcat_desktop.ui.actions import Action
 from dogcat_desktop.ui.filter_model import ResultsFilter
 from dogcat_desktop.ui.main_window import MainWindow
 from dogcat_desktop.ui.results_model import Role
+from dogcat_desktop.ui.scanning import ScanController
+from dogcat_desktop.ui.session import Message, Session
 
 SCAN_TIMEOUT_MS = 60_000
 
@@ -18,7 +23,7 @@ def test_scan_fills_the_model_and_lists_errors(window, scan, photo_folder):
     cancelled, stats = scan(window, photo_folder)
 
     assert not cancelled and not stats.cancelled
-    model = window.model
+    model = window.session.results
     assert model.rowCount() == 31 == stats.done == stats.total
     counts = model.counts()
     assert sum(counts.values()) == model.rowCount()
@@ -26,40 +31,40 @@ def test_scan_fills_the_model_and_lists_errors(window, scan, photo_folder):
     errors = [row for row in model.rows() if row.result.prediction is None]
     assert [row.path.name for row in errors] == ["broken.jpg"]
     assert errors[0].result.error  # a reason in words
-    window.set_filter("error")
+    window.view.set_filter("error")
     assert window.proxy.rowCount() == 1
     assert window.proxy.index(0, 0).data(Role.STATUS) == "error"
-    assert "1 error" in window.counts_label.text()
+    assert "1 error" in window.status_widgets.counts.text()
 
 
 def test_cancel_half_way_keeps_fewer_rows(window, qtbot, photo_folder, photo_sources):
     for index, source in enumerate(photo_sources):  # 61 files: several scanner batches
         shutil.copy2(source, photo_folder / f"copy-{index}-{source.name}")
     total = len(list(photo_folder.iterdir()))
-    window.scan_progress.connect(lambda _progress: window.cancel_scan())
+    window.scans.progress.connect(lambda _progress: window.scans.cancel())
 
-    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS) as blocker:
-        window.open_folder(photo_folder)
+    with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS) as blocker:
+        window.scans.open_folder(photo_folder)
 
     cancelled, stats = blocker.args
     assert cancelled and stats.cancelled
-    assert 0 < window.model.rowCount() < total
-    assert stats.done == window.model.rowCount()
-    assert not window.action_cancel.isEnabled()
+    assert 0 < window.session.results.rowCount() < total
+    assert stats.done == window.session.results.rowCount()
+    assert not window.window_actions[Action.CANCEL_SCAN].isEnabled()
 
 
 def test_rescan_uses_the_cache(window, scan, rescan, photo_folder):
     scan(window, photo_folder)
-    hits_before = window.loaded.cache.hits
+    hits_before = window.session.scanner.cache.hits
 
     cancelled, stats = rescan(window)
 
     assert not cancelled and not stats.cancelled
-    assert window.loaded.cache.hits > hits_before
+    assert window.session.scanner.cache.hits > hits_before
     assert stats.from_cache == 31
-    assert all(row.result.from_cache for row in window.model.rows())
+    assert all(row.result.from_cache for row in window.session.results.rows())
     # Rows keep no thumbnail bytes (the cache has them); the provider reads them on demand.
-    row = next(row for row in window.model.rows() if row.result.prediction is not None)
+    row = next(row for row in window.session.results.rows() if row.result.prediction is not None)
     assert row.result.thumbnail is None and row.result.embedding is None
     assert window.thumbnails.pixmap(row.path, 64) is not None
 
@@ -67,15 +72,15 @@ def test_rescan_uses_the_cache(window, scan, rescan, photo_folder):
 def test_scan_requested_before_the_model_is_ready_waits(qtbot, photo_folder):
     window = MainWindow(load=False)
     qtbot.addWidget(window)
-    window.open_folder(photo_folder)
-    assert window.model.rowCount() == 0
+    window.scans.open_folder(photo_folder)
+    assert window.session.results.rowCount() == 0
     assert "Loading model" in window.statusBar().currentMessage()
 
-    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS) as blocker:
-        window.start_model_load()
+    with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS) as blocker:
+        window.session.load_model()
 
     assert not blocker.args[0]
-    assert window.model.rowCount() == 31
+    assert window.session.results.rowCount() == 31
 
 
 def test_subfolders_only_when_asked(window, scan, photo_folder):
@@ -85,10 +90,10 @@ def test_subfolders_only_when_asked(window, scan, photo_folder):
         shutil.copy2(photo, inner / photo.name)
 
     scan(window, photo_folder, recursive=False)
-    assert window.model.rowCount() == 31
+    assert window.session.results.rowCount() == 31
     scan(window, photo_folder, recursive=True)
-    assert window.model.rowCount() == 33
-    assert window.recursive_box.isChecked()
+    assert window.session.results.rowCount() == 33
+    assert window.toolbar.recursive_box.isChecked()
 
 
 def test_dropping_a_folder_opens_it(window, qtbot, photo_folder):
@@ -101,29 +106,52 @@ def test_dropping_a_folder_opens_it(window, qtbot, photo_folder):
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    with qtbot.waitSignal(window.scan_finished, timeout=SCAN_TIMEOUT_MS):
+    with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS):
         window.dropEvent(event)
-    assert window.folder == photo_folder
-    assert window.model.rowCount() == 31
+    assert window.session.folder == photo_folder
+    assert window.session.results.rowCount() == 31
 
 
 def test_filter_and_order(window, scan, photo_folder):
     scan(window, photo_folder)
     proxy: ResultsFilter = window.proxy
 
-    window.set_order("confidence")
+    window.view.set_order("confidence")
     rows = [proxy.index(i, 0).data(Role.ROW) for i in range(proxy.rowCount())]
     assert rows[-1].result.prediction is None  # errors last
     known = [row.result.prediction.confidence for row in rows[:-1]]
     assert known == sorted(known)
 
-    window.set_order("name")
+    window.view.set_order("name")
     names = [proxy.index(i, 0).data(Qt.ItemDataRole.DisplayRole) for i in range(proxy.rowCount())]
     assert names == sorted(names, key=str.lower)
 
-    counts = window.model.counts()
+    counts = window.session.results.counts()
     for key in ("dog", "cat", "other", "unsure"):
-        window.set_filter(key)
+        window.view.set_filter(key)
         assert proxy.rowCount() == counts.get(key, 0)
-    window.set_filter("all")
+    window.view.set_filter("all")
     assert proxy.rowCount() == 31
+
+
+def test_a_session_scans_without_a_window(qtbot, photo_folder):
+    """The controllers need only the session: what the window shows comes from signals."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    session = Session(keys.app_settings(), parent)
+    scans = ScanController(session, parent)
+    messages: list[Message] = []
+    session.message.connect(messages.append)
+
+    scans.open_folder(photo_folder / "gone")
+    assert [message.title for message in messages] == ["Folder not found"]
+
+    scans.open_folder(photo_folder)  # before the model: waits for it
+    assert session.scanning and scans.pending
+    with qtbot.waitSignal(scans.finished, timeout=SCAN_TIMEOUT_MS) as blocker:
+        session.load_model()
+    assert blocker.args[0] is False
+    assert session.results.rowCount() == 31 and not session.scanning
+    assert session.folder == photo_folder
+    scans.stop_all()  # as the window does on closing: no scan thread outlives its controller
+    session.wait_for_tasks()

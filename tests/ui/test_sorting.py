@@ -14,6 +14,7 @@ from support import snapshot
 from dogcat_desktop.core import folder_lock, moves
 from dogcat_desktop.core.review import sort_label
 from dogcat_desktop.ui import sort_dialog
+from dogcat_desktop.ui.actions import Action
 from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
 
 TIMEOUT = 60_000
@@ -36,19 +37,25 @@ def answer(monkeypatch):
 def label(window, names: list[str], value: str) -> None:
     changes = []
     for name in names:
-        row = window.model.row(window.model.row_for_path(window.folder / name))
+        row = window.session.results.row(
+            window.session.results.row_for_path(window.session.folder / name)
+        )
         changes.append((row.version, row.correction, value))
     from dogcat_desktop.ui.commands import CorrectionCommand
 
-    window.undo_stack.push(CorrectionCommand(window.apply_corrections, changes, value))
+    window.session.undo_stack.push(
+        CorrectionCommand(window.review.apply_corrections, changes, value)
+    )
 
 
 def sort(window, qtbot):
     """Trigger the sort and wait for it and for the re-scan that follows."""
-    with qtbot.waitSignal(window.sort_finished, timeout=TIMEOUT) as done:
-        window.action_sort.trigger()
+    with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.SORT].trigger()
     report = done.args[0]
-    qtbot.waitUntil(lambda: window.session is None and not window.busy, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: window.scans.current is None and not window.session.busy, timeout=TIMEOUT
+    )
     return report
 
 
@@ -59,10 +66,10 @@ def test_sort_then_undo_restores_the_exact_tree(window, scan, photo_folder, qtbo
     label(window, ["cat.2000.jpg", "cat.2001.jpg"], "cat")
     label(window, ["dog.2000.jpg"], "dog")
     label(window, ["dog.2001.jpg"], "other")
-    threshold = window.model.threshold
+    threshold = window.session.threshold
     expected = {
         row.path.name: row.status(threshold).value
-        for row in window.model.rows()
+        for row in window.session.results.rows()
         if sort_label(row.status(threshold)) in ("dog", "cat")
     }
 
@@ -75,20 +82,24 @@ def test_sort_then_undo_restores_the_exact_tree(window, scan, photo_folder, qtbo
         assert not (photo_folder / name).exists()
     assert (photo_folder / "dog.2001.jpg").exists()  # neither: stays
     assert (photo_folder / "broken.jpg").exists()  # error: stays
-    assert window.model.rowCount() == 31 - len(expected)  # re-scanned without the moved ones
-    assert window.action_undo_sort.isEnabled()
+    # Scanned again, without the moved ones.
+    assert window.session.results.rowCount() == 31 - len(expected)
+    assert window.window_actions[Action.UNDO_SORT].isEnabled()
 
-    with qtbot.waitSignal(window.undo_finished, timeout=TIMEOUT) as done:
-        window.action_undo_sort.trigger()
+    with qtbot.waitSignal(window.sorting.undo_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.UNDO_SORT].trigger()
     assert done.args[0].complete
     qtbot.waitUntil(
-        lambda: window.session is None and window.model.rowCount() == 31, timeout=TIMEOUT
+        lambda: window.scans.current is None and window.session.results.rowCount() == 31,
+        timeout=TIMEOUT,
     )
 
     assert snapshot(photo_folder) == original
-    assert not window.action_undo_sort.isEnabled()
+    assert not window.window_actions[Action.UNDO_SORT].isEnabled()
     # Corrections followed the photos there and back.
-    row = window.model.row(window.model.row_for_path(photo_folder / "dog.2000.jpg"))
+    row = window.session.results.row(
+        window.session.results.row_for_path(photo_folder / "dog.2000.jpg")
+    )
     assert row.correction == "dog"
 
 
@@ -109,7 +120,7 @@ def test_preview_dialog_lists_counts_and_collisions(window, scan, photo_folder, 
     shutil.copy2(photo_folder / "cat.2001.jpg", photo_folder / "cats" / "cat.2000.jpg")
     scan(window, photo_folder)
     label(window, ["cat.2000.jpg", "cat.2001.jpg"], "cat")
-    plan = window.build_plan()
+    plan = window.sorting.build_plan()
 
     dialog = SortPreviewDialog(plan)
     qtbot.addWidget(dialog)
@@ -171,7 +182,7 @@ def test_busy_folder_is_reported_in_words(window, scan, photo_folder, qtbot, ans
 def test_nothing_to_sort_says_so(window, scan, photo_folder, qtbot, answer):
     seen, _reply = answer
     scan(window, photo_folder)
-    window.set_threshold(1.01)  # nothing is sure, nothing labelled
+    window.session.set_threshold(1.01)  # nothing is sure, nothing labelled
 
     assert sort(window, qtbot) is None
     assert seen == []
