@@ -26,9 +26,11 @@ run: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style, then types: mypy checks dogcat_desktop and training (see [tool.mypy] in pyproject.toml).
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The double-click app: dist/dogcat-sorter/ with dogcat-sorter and dogcat-sorter-cli.
 package: $(DEV_STAMP)

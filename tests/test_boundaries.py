@@ -91,3 +91,104 @@ def test_core_has_no_import_cycle():
 
     for module in CORE_MODULES:
         visit(module, ())
+
+
+def imports_of(path: Path, package: str) -> list[tuple[str, list[str]]]:
+    """(module, names) for every import in a file, relative ones resolved; imports only for
+    type checking are left out, since they never run."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module) if part)
+            found.append((module, [alias.name for alias in node.names]))
+    return found
+
+
+def module_files(package: str) -> dict[str, Path]:
+    folder = PROJECT.joinpath(*package.split("."))
+    return {f"{package}.{path.stem}": path for path in folder.glob("*.py")}
+
+
+def internal_graph(package: str) -> dict[str, set[str]]:
+    """Which modules of ``package`` each of its modules imports, at any depth of the code."""
+    files = module_files(package)
+    graph: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        for module, names in imports_of(path, package):
+            candidates = [module, *(f"{module}.{n}" for n in names)]
+            graph[name].update(c for c in candidates if c in files and c != name)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> list[str] | None:
+        if node in visiting:
+            return [*visiting[visiting.index(node) :], node]
+        if node in done:
+            return None
+        visiting.append(node)
+        for target in sorted(graph[node]):
+            cycle = visit(target)
+            if cycle:
+                return cycle
+        visiting.pop()
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        cycle = visit(start)
+        if cycle:
+            return cycle
+    return None
+
+
+def test_find_cycle_finds_one():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycles_inside_ui():
+    """As in the core: controllers, widgets and the session import downwards only (the
+    controllers once reached each other through the window); type-checking imports aside."""
+    ui = internal_graph("dogcat_desktop.ui")
+    assert "dogcat_desktop.ui.session" in ui["dogcat_desktop.ui.scanning"]  # really parsed
+    cycle = find_cycle(ui)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_only_the_core_uses_its_internals():
+    """Outside ``core``, code uses only its public names: no ``_name`` from a core module and
+    no private core module. What is public is what the core's modules name without a leading
+    underscore; anything else may change without notice."""
+    outside = [
+        *sorted((PROJECT / "dogcat_desktop").glob("*.py")),
+        *sorted((PROJECT / "dogcat_desktop" / "ui").glob("*.py")),
+        *sorted((PROJECT / "training").glob("*.py")),
+    ]
+    offences = []
+    for path in outside:
+        package = ".".join(path.relative_to(PROJECT).with_suffix("").parts[:-1])
+        for module, names in imports_of(path, package):
+            if not module.startswith("dogcat_desktop.core"):
+                continue
+            parts = module.split(".")[2:] + names
+            private = [part for part in parts if part.startswith("_") and part != "__future__"]
+            if private:
+                offences.append(f"{path.relative_to(PROJECT)}: {module} {private}")
+    assert offences == []

@@ -56,7 +56,7 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 def _register_heif() -> bool:
     """Enable HEIC/HEIF when the optional ``pillow-heif`` package is installed."""
     try:
-        from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
+        from pillow_heif import register_heif_opener
     except ImportError:
         return False
     register_heif_opener()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +155,7 @@ class Scanner:
 
     def scan(
         self, paths: Sequence[Path], cancel: Callable[[], bool] | None = None
-    ) -> Iterator[ScanResult]:
+    ) -> Generator[ScanResult, None, None]:
         """Yield one result per path, in order. Stops early (between batches) when cancelled."""
         window = self.batch_size * 3
         pending: deque[tuple[Path, Future[_Decoded] | ScanResult]] = deque()

@@ -61,8 +61,9 @@ class PhotoGrid(QListView):
             Qt.KeyboardModifier.NoModifier,
             Qt.KeyboardModifier.KeypadModifier,
         )
-        if plain and event.key() in REVIEW_KEYS:
-            self.correction_requested.emit(REVIEW_KEYS[event.key()])
+        key = Qt.Key(event.key())
+        if plain and key in REVIEW_KEYS:
+            self.correction_requested.emit(REVIEW_KEYS[key])
             event.accept()
             return
         if plain and event.key() == Qt.Key.Key_Space:

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from ..core.classifier import DEFAULT_THRESHOLD
 from ..core.corrections import FileVersion
@@ -129,9 +135,9 @@ class ResultsModel(QAbstractListModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    def roleNames(self) -> dict[int, bytes]:  # noqa: N802
+    def roleNames(self) -> dict[int, QByteArray]:  # noqa: N802
         names = dict(super().roleNames())
-        names.update({int(role): role.name.lower().encode() for role in Role})
+        names.update({int(role): QByteArray(role.name.lower().encode()) for role in Role})
         return names
 
     # Rows --------------------------------------------------------------------------------------

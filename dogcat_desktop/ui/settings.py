@@ -33,8 +33,9 @@ def read_bool(settings: QSettings, key: str, default: bool) -> bool:
 
 
 def read_int(settings: QSettings, key: str, default: int) -> int:
+    value = settings.value(key, default)
     try:
-        return int(settings.value(key, default))
+        return int(value)  # type: ignore[call-overload]  # a str or an int, as stored
     except (TypeError, ValueError):
         return default
 
@@ -54,6 +55,8 @@ def read_list(settings: QSettings, key: str) -> list[str]:
         return []
     if isinstance(value, str):
         return [value] if value else []
+    if not isinstance(value, (list, tuple)):
+        return []
     return [str(item) for item in value]
 
 

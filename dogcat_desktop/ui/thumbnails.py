@@ -56,7 +56,7 @@ class ThumbnailProvider:
             data = self.source(path)
         if not data:
             return None
-        image = QImage.fromData(data, "JPEG")
+        image = QImage.fromData(data)  # JPEG, as the cache stores it; the header says so
         if image.isNull():
             return None
         self.decoded += 1
