@@ -68,8 +68,8 @@ def main() -> int:
     window = MainWindow()
     window.resize(1280, 800)
     window.show()
-    if window.loaded is None:
-        wait(window.model_ready)
+    if window.session.scanner is None:
+        wait(window.session.model_ready)
 
     taken = {"scanning": False}
 
@@ -78,13 +78,13 @@ def main() -> int:
             taken["scanning"] = True
             window.grab().save(str(out / "scanning.png"))
 
-    window.scan_progress.connect(halfway)
-    window.open_folder(folder)
-    wait(window.scan_finished)
+    window.scans.progress.connect(halfway)
+    window.scans.open_folder(folder)
+    wait(window.scans.finished)
     wait(ms=150)
 
-    window.set_threshold(0.97)
-    window.set_order("confidence")
+    window.session.set_threshold(0.97)
+    window.view.set_order("confidence")
     wait(ms=150)
     selection = window.grid.selectionModel()
 
@@ -96,14 +96,14 @@ def main() -> int:
         raise LookupError(name)
 
     def unsure_rows():
-        rows = [window.model.row(i) for i in range(window.model.rowCount())]
-        return [r for r in rows if r.status(window.model.threshold) == "unsure"]
+        rows = [window.session.results.row(i) for i in range(window.session.results.rowCount())]
+        return [r for r in rows if r.status(window.session.results.threshold) == "unsure"]
 
     for row in unsure_rows()[:2]:  # a person corrects two, as in a real review
         selection.setCurrentIndex(
             index_of(row.path.name), QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
-        window.mark("dog" if row.path.name.startswith("dog") else "cat")
+        window.review.mark("dog" if row.path.name.startswith("dog") else "cat")
     remaining = unsure_rows()
     if remaining:
         selection.setCurrentIndex(
@@ -112,11 +112,8 @@ def main() -> int:
     wait(ms=400)
     window.grab().save(str(out / "reviewing.png"))
 
-    plan = window.build_plan()
-    counts = window.model.counts()
-    dialog = SortPreviewDialog(
-        plan, {key: counts.get(key, 0) for key in ("other", "unsure", "error")}, window
-    )
+    plan = window.sorting.build_plan()
+    dialog = SortPreviewDialog(plan, window)
     dialog.show()
     wait(ms=300)
     dialog.grab().save(str(out / "sort-preview.png"))
