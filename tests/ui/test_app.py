@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize
 from support import child_env
 
 from dogcat_desktop.app import build_parser
+from dogcat_desktop.core.paths import user_data_dir
 from dogcat_desktop.ui.actions import Action
 from dogcat_desktop.ui.main_window import MainWindow
 
@@ -97,3 +98,18 @@ def test_missing_model_is_explained(qtbot, tmp_path, monkeypatch, photo_folder):
     window.scans.open_folder(photo_folder)
     assert window.messages[-1][0] == "Cannot scan"
     assert not window.window_actions[Action.RESCAN].isEnabled()
+
+
+def test_damaged_labels_are_reported_and_left_alone(qtbot):
+    """A person's labels are never skipped without a word: the window says why they are off."""
+    store = user_data_dir() / "corrections.sqlite3"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(b"this is not a database" * 50)
+    window = MainWindow(load=False)
+    qtbot.addWidget(window)
+
+    qtbot.waitUntil(lambda: bool(window.messages), timeout=5000)
+    title, text = window.messages[-1]
+    assert title == "Labels not available" and str(store) in text
+    assert window.session.corrections is None
+    assert store.read_bytes() == b"this is not a database" * 50
