@@ -1,8 +1,9 @@
 """From file names to labels and thumbnails: listing a folder and the scan pipeline.
 
 Decoding runs on a thread pool (Pillow releases the GIL while it decodes and resizes) while the
-model runs batches on the calling thread, so both cores stay busy. Results come out in input order
-and carry everything the CLI and the grid show; known files come from the cache without a decode.
+model runs batches on the calling thread, so both cores stay busy. Results come out in the order
+the photos were taken: input order, unless a ``ScanOrder`` puts the photos in view first. They
+carry everything the CLI and the grid show; known files come from the cache without a decode.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import describe_os_error
 from .imaging import DecodedImage, ImageReadError, decode, encode_thumbnail, is_image_name
 from .labels import SORT_FOLDERS, Status
 from .priority import lower_this_thread
+from .scan_order import ScanOrder
 from .stamp import FileStamp
 
 STATE_DIR_NAME = ".dogcat-sorter"
@@ -135,6 +137,12 @@ def _decode_file(path: Path) -> _Decoded:
     return _Decoded(image, None, thumbnail, stat.st_size, stat.st_mtime_ns, stamp)
 
 
+def _ordered(paths: Sequence[Path], order: ScanOrder) -> Iterator[Path]:
+    """The paths as ``order`` hands them out, asked one at a time so a late wish still counts."""
+    while (index := order.take()) is not None:
+        yield paths[index]
+
+
 class Scanner:
     """Runs the pipeline; one instance can scan many times and share its cache."""
 
@@ -154,15 +162,20 @@ class Scanner:
         self._initializer = lower_this_thread if background else None
 
     def scan(
-        self, paths: Sequence[Path], cancel: Callable[[], bool] | None = None
+        self,
+        paths: Sequence[Path],
+        cancel: Callable[[], bool] | None = None,
+        order: ScanOrder | None = None,
     ) -> Generator[ScanResult, None, None]:
-        """Yield one result per path, in order. Stops early (between batches) when cancelled."""
+        """Yield one result per path, in input order or in the order ``order`` hands them out.
+
+        Stops early (between batches) when cancelled."""
         window = self.batch_size * 3
         pending: deque[tuple[Path, Future[_Decoded] | ScanResult]] = deque()
         with ThreadPoolExecutor(
             self.workers, thread_name_prefix="decode", initializer=self._initializer
         ) as pool:
-            queue = iter(paths)
+            queue = iter(paths) if order is None else _ordered(paths, order)
             exhausted = False
             while True:
                 while not exhausted and len(pending) < window:
