@@ -349,8 +349,8 @@ def _print_gui(gui: dict) -> None:
         print(f"GUI figures unavailable: {gui['error']}")
         return
     print(
-        f"GUI holding {gui['rows']} photos, scrolled end to end: peak RSS "
-        f"{gui['peak_rss_mb']:.0f} MB; event-loop stall while scrolling p99 "
+        f"GUI holding {gui['rows']} photos, scrolled end to end in {gui['scroll_s']:.0f} s: "
+        f"peak RSS {gui['peak_rss_mb']:.0f} MB; event-loop stall while scrolling p99 "
         f"{gui['scroll_p99_ms']:.1f} ms, max {gui['scroll_max_ms']:.1f} ms"
     )
     print(
@@ -359,9 +359,10 @@ def _print_gui(gui: dict) -> None:
     )
     print(
         f"Opening {gui['first_photos']} photos: first thumbnails on screen after "
-        f"{gui['first_thumbnails_s']:.2f} s, first screenful classified after "
-        f"{gui['first_screenful_s']:.2f} s, grid usable (every row listed) after "
-        f"{gui['grid_usable_s']:.2f} s"
+        f"{fmt(gui.get('first_thumbnails_s'), '{:.2f}')} s, the first screenful "
+        f"({gui.get('first_screenful_photos', 0)} photos) classified and shown after "
+        f"{fmt(gui.get('first_screenful_s'), '{:.2f}')} s, a row for every photo after "
+        f"{fmt(gui.get('grid_usable_s'), '{:.2f}')} s"
     )
 
 
