@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import embeddings  # noqa: E402
 from dogcat_desktop.core.labels import CLASSES  # noqa: E402
 from dogcat_desktop.core.personal import PersonalLayer, TrainingSet  # noqa: E402
-from dogcat_desktop.core.personal import guard as guard_module  # noqa: E402
-from dogcat_desktop.core.personal.species import SpeciesModel, normalise, project  # noqa: E402
+from dogcat_desktop.core.personal.softmax import fit_softmax  # noqa: E402
+from dogcat_desktop.core.personal.species import SpeciesModel, normalise, prior, project  # noqa: E402
 from dogcat_desktop.resources import model_dir  # noqa: E402
 
 STEPS = (5, 10, 20, 50)
@@ -59,12 +59,20 @@ class Curve:
     model_errors: dict[int, np.ndarray]  # k -> errors per class (CLASSES order), bundled model
     layer_errors: dict[int, np.ndarray]  # k -> errors per class, what the user sees
     no_prior_errors: dict[int, np.ndarray]
+    linear_errors: dict[int, np.ndarray]
     rest_per_class: dict[int, np.ndarray]
     active: dict[int, bool]
 
 
-def simulate(data: embeddings.Embedded, rows: np.ndarray, use_prior: bool = True) -> Curve:
-    """Label least-sure-first, one photo at a time, refitting after each label."""
+def simulate(
+    data: embeddings.Embedded, rows: np.ndarray, variant: str = "layer", last: int = STEPS[-1]
+) -> Curve:
+    """Review as the grid orders photos, labelling each, refitting after each label.
+
+    ``variant`` is ``layer`` (the app's), or for comparison, without the guard: ``no prior``
+    (the same layer not starting from the bundled model) or ``linear`` (a linear layer on the
+    embedding with a bias, the model as prior).
+    """
     truth = np.array([CLASSES.index(data.photos[i].label) for i in rows])
     probabilities = data.probabilities[rows]
     vectors = data.embeddings[rows]
@@ -76,28 +84,33 @@ def simulate(data: embeddings.Embedded, rows: np.ndarray, use_prior: bool = True
     model_errors: dict[int, np.ndarray] = {}
     rest_counts: dict[int, np.ndarray] = {}
     active: dict[int, bool] = {}
-    for k in range(STEPS[-1] + 1):
+    for k in range(last + 1):
         if k in (0, *STEPS):
             rest = np.setdiff1d(np.arange(len(rows)), labelled)
             errors[k] = _per_class(truth[rest], predicted[rest])
             model_errors[k] = _per_class(truth[rest], model_predicted[rest])
             rest_counts[k] = np.bincount(truth[rest], minlength=len(CLASSES))
-        if k == STEPS[-1]:
+        if k == last:
             break
-        order = [i for i in np.argsort(confidence, kind="stable") if i not in set(labelled)]
-        labelled.append(int(order[0]))
-        if use_prior:
+        labelled.append(next_to_review(confidence, predicted != model_predicted, labelled))
+        if variant == "layer":
             layer = _fit_layer(vectors, probabilities, truth, labelled)
             found = layer.predict(vectors, probabilities)
             predicted = np.array([CLASSES.index(p.label) for p in found])
             confidence = np.array([p.confidence for p in found])
             active[k + 1] = layer.status().active
         else:
-            predicted, confidence, active[k + 1] = _no_prior(
-                vectors, probabilities, truth, labelled
-            )
+            result = _unguarded(variant, vectors, probabilities, truth, labelled)
+            predicted, confidence = result.argmax(axis=1), result.max(axis=1)
     collection = data.photos[rows[0]].collection
-    return Curve(collection, len(rows), False, model_errors, errors, {}, rest_counts, active)
+    return Curve(collection, len(rows), False, model_errors, errors, {}, {}, rest_counts, active)
+
+
+def next_to_review(confidence: np.ndarray, changed: np.ndarray, labelled: list[int]) -> int:
+    """The grid's order: photos the personal layer relabelled first, then least sure first."""
+    done = set(labelled)
+    order = np.lexsort((confidence, ~changed))
+    return int(next(i for i in order if i not in done))
 
 
 def _fit_layer(
@@ -109,19 +122,22 @@ def _fit_layer(
     return PersonalLayer.fit(training)
 
 
-def _no_prior(
-    vectors: np.ndarray, probabilities: np.ndarray, truth: np.ndarray, labelled: list[int]
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The same layer without the bundled model's probabilities as the starting point."""
-    features = normalise(vectors[labelled])
-    basis, reduced = project(features)
+def _unguarded(
+    variant: str,
+    vectors: np.ndarray,
+    probabilities: np.ndarray,
+    truth: np.ndarray,
+    labelled: list[int],
+) -> np.ndarray:
+    """Probabilities for every photo from a comparison layer, always used."""
+    features, everything = normalise(vectors[labelled]), normalise(vectors)
     targets, given = truth[labelled], probabilities[labelled]
-    score = guard_module.cross_validate(reduced, targets, given, use_prior=False)
-    if not score.personal_wins:
-        return probabilities.argmax(axis=1), probabilities.max(axis=1), False
-    model = SpeciesModel.fit(basis, reduced, targets, given, use_prior=False)
-    result = model.probabilities(normalise(vectors), probabilities)
-    return result.argmax(axis=1), result.max(axis=1), True
+    if variant == "linear":
+        linear = fit_softmax(features, targets, len(CLASSES), offset=prior(given), l2=1.0)
+        return linear.probabilities(everything, prior(probabilities))
+    landmarks, reduced = project(features)
+    model = SpeciesModel.fit(landmarks, reduced, targets, given, use_prior=False)
+    return model.probabilities(everything, probabilities)
 
 
 def _per_class(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
@@ -148,7 +164,8 @@ def run_curves(data: embeddings.Embedded) -> list[Curve]:
     curves = []
     for rows in collections(data).values():
         curve = simulate(data, rows)
-        curve.no_prior_errors = simulate(data, rows, use_prior=False).layer_errors
+        curve.no_prior_errors = simulate(data, rows, "no prior", last=20).layer_errors
+        curve.linear_errors = simulate(data, rows, "linear", last=20).layer_errors
         paths = [str(data.photos[i].path.resolve()) for i in rows]
         curve.trained_on = any(p.startswith(tuple(roots)) for p in paths)
         curves.append(curve)
@@ -161,7 +178,7 @@ def print_curves(curves: list[Curve]) -> None:
     header = f"{'collection':<19}{'photos':>7}{'k=0':>9}" + "".join(
         f"{f'k={k}':>17}" for k in STEPS
     )
-    print(header + f"{'k=20 no prior':>15}")
+    print(header + f"{'k=20 no prior':>15}{'k=20 linear':>13}")
     for curve in curves:
         cells = [f"{curve.model_errors[0].sum():>9}"]
         for k in STEPS:
@@ -171,7 +188,9 @@ def print_curves(curves: list[Curve]) -> None:
             )
         name = curve.collection + ("*" if curve.trained_on else "")
         print(
-            f"{name:<19}{curve.size:>7}" + "".join(cells) + f"{curve.no_prior_errors[20].sum():>15}"
+            f"{name:<19}{curve.size:>7}"
+            + "".join(cells)
+            + f"{curve.no_prior_errors[20].sum():>15}{curve.linear_errors[20].sum():>13}"
         )
     print("(° = the guard kept the bundled model at that step)")
     print("\nPer class after 20 labels (errors / photos left; bundled model -> with layer):")

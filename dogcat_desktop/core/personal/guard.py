@@ -58,8 +58,8 @@ def cross_validate(
 ) -> GuardScore:
     """Score a layer fitted per fold against the bundled model on the held-out labels.
 
-    ``reduced`` are the labelled photos as ``species.project`` gives them; sharing one basis
-    across folds lets the basis see held-out embeddings but never their labels.
+    ``reduced`` are the labelled photos as ``species.project`` gives them; sharing its landmarks
+    across folds lets them include held-out photos, but never their labels.
     """
     count = len(targets)
     if count < MIN_LABELS:
@@ -69,7 +69,12 @@ def cross_validate(
     for held in folds(count):
         train = np.setdiff1d(np.arange(count), held)
         fitted = fit_softmax(
-            reduced[train], targets[train], len(CLASSES), offset=offset[train], l2=L2
+            reduced[train],
+            targets[train],
+            len(CLASSES),
+            offset=offset[train],
+            l2=L2,
+            fit_bias=False,
         )
         predicted[held] = fitted.logits(reduced[held], offset[held]).argmax(axis=1)
     personal = int((predicted == targets).sum())

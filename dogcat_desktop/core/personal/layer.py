@@ -122,10 +122,10 @@ class PersonalLayer:
         features = normalise(usable.embeddings)
         score = species = None
         if len(usable):
-            basis, reduced = project(features)
+            landmarks, reduced = project(features)
             score = cross_validate(reduced, targets, usable.probabilities)
             if score.personal_wins:
-                species = SpeciesModel.fit(basis, reduced, targets, usable.probabilities)
+                species = SpeciesModel.fit(landmarks, reduced, targets, usable.probabilities)
         names = {}
         for kind in SPECIES:
             rows = [i for i, (k, _) in enumerate(parsed) if k == kind]

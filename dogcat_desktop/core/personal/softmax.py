@@ -44,9 +44,11 @@ def fit_softmax(
     *,
     offset: np.ndarray | None = None,
     l2: float = 1.0,
+    fit_bias: bool = True,
     max_iterations: int = 200,
 ) -> Softmax:
-    """Minimise the summed cross-entropy plus ``l2 / 2 * |W|^2`` (the bias is not penalised).
+    """Minimise the summed cross-entropy plus ``l2 / 2 * |W|^2`` (the bias is not penalised;
+    ``fit_bias=False`` keeps it at zero).
 
     A summed rather than averaged loss lets the labels outweigh the prior as they accumulate:
     five labels barely move the model, five hundred can overrule it.
@@ -67,7 +69,7 @@ def fit_softmax(
         loss = -float(log_p[one_hot > 0].sum(dtype=np.float64)) + penalty
         residual = np.exp(log_p) - one_hot
         grad_w = x.T @ residual + l2 * weights
-        grad_b = residual.sum(axis=0)
+        grad_b = residual.sum(axis=0) if fit_bias else np.zeros(classes, np.float32)
         return loss, np.concatenate([grad_w.ravel(), grad_b])
 
     start = np.zeros(d * classes + classes, np.float32)
