@@ -86,10 +86,13 @@ class PhotoDelegate(QStyledItemDelegate):
         box = QRect(rect.x() + PADDING, rect.y() + PADDING, side, side)
         row: Row = index.data(Role.ROW)
         status: ReviewStatus = index.data(Role.STATUS)
-        picture = self._paint_thumbnail(painter, box, row, status, palette)
-        painter.save()
-        self._paint_badges(painter, picture, row, status)
-        painter.restore()
+        if row.waiting:
+            self._paint_empty(painter, box, palette, "Classifying…")
+        else:
+            picture = self._paint_thumbnail(painter, box, row, status, palette)
+            painter.save()
+            self._paint_badges(painter, picture, row, status)
+            painter.restore()
 
         text_rect = QRect(
             rect.x() + PADDING, box.bottom() + 1 + PADDING // 2, side, option.fontMetrics.height()
@@ -110,12 +113,8 @@ class PhotoDelegate(QStyledItemDelegate):
                 row.path, round(box.width() * ratio), row.result.thumbnail
             )
         if pixmap is None:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
-            painter.drawRoundedRect(QRectF(box), 4, 4)
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             message = "Cannot read\nthis file" if status == ReviewStatus.ERROR else "No preview"
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, message)
+            self._paint_empty(painter, box, palette, message)
             return QRectF(box)
         pixmap.setDevicePixelRatio(ratio)
         width, height = pixmap.width() / ratio, pixmap.height() / ratio
@@ -127,6 +126,15 @@ class PhotoDelegate(QStyledItemDelegate):
         )
         painter.drawPixmap(target.topLeft(), pixmap)  # corners already rounded in the cache
         return target
+
+    @staticmethod
+    def _paint_empty(painter: QPainter, box: QRect, palette: QPalette, message: str) -> None:
+        """A grey card with a word, where there is no thumbnail (yet)."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+        painter.drawRoundedRect(QRectF(box), 4, 4)
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, message)
 
     def _paint_badges(
         self, painter: QPainter, area: QRectF, row: Row, status: ReviewStatus

@@ -22,6 +22,8 @@ def write_results_csv(model: ResultsModel, path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as stream:
         writer = RowWriter(stream, "csv", EXPORT_COLUMNS)
         for row in model.rows():
+            if row.waiting:  # exported while a scan runs: only what is classified
+                continue
             values = row_for(row.result, threshold, label=row.correction)
             values["corrected_by_user"] = "yes" if row.correction else "no"
             writer.write(values)

@@ -64,7 +64,8 @@ class ResultsFilter(QSortFilterProxyModel):
         if self._status == "all":
             return True
         model = self.sourceModel()
-        return model.row(source_row).status(model.threshold) == self._status
+        row = model.row(source_row)
+        return not row.waiting and row.status(model.threshold) == self._status
 
     def lessThan(  # noqa: N802
         self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from .delegate import PhotoDelegate
+from .results_model import Role
 from .style import MARKABLE, STYLES
 
 REVIEW_KEYS: dict[Qt.Key, str] = {Qt.Key[f"Key_{STYLES[s].key}"]: s.value for s in MARKABLE}
@@ -55,6 +58,29 @@ class PhotoGrid(QListView):
         """Shown in the middle of the grid while it has no rows."""
         self.placeholder = text
         self.viewport().update()
+
+    def waiting_in_view(self) -> list[Path]:
+        """The photos in the viewport that are not classified yet, in reading order."""
+        model = self.model()
+        if model is None:
+            return []
+        cell, bottom = self.gridSize(), self.viewport().rect().bottom()
+        first = 0
+        for y in (1, self.spacing() + 2, cell.height() // 2):  # the top row may be cut
+            index = self.indexAt(QPoint(cell.width() // 2, y))
+            if index.isValid():
+                first = index.row()
+                break
+        paths = []
+        for number in range(first, model.rowCount()):
+            index = model.index(number, 0)
+            rect = self.visualRect(index)
+            if not rect.isValid() or rect.top() > bottom:  # below, or not laid out yet
+                break
+            row = index.data(Role.ROW)
+            if row is not None and row.waiting:
+                paths.append(row.path)
+        return paths
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         plain = event.modifiers() in (

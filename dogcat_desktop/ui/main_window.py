@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.toolbar = build_toolbar(self, self.window_actions)
         self.status_widgets = StatusWidgets(self.statusBar(), self.scans.cancel)
         self._counts_timer = QTimer(self, singleShot=True, interval=150)
+        self._view_timer = QTimer(self, singleShot=True, interval=50)
         self._connect()
         self._restore_settings()
         self._update_actions()
@@ -158,10 +159,15 @@ class MainWindow(QMainWindow):
         scans.finished.connect(self._scan_finished)
         scans.placeholder.connect(self.grid.set_placeholder)
         scans.recursive_changed.connect(self._show_recursive)
+        # The photos in view are classified first; asked again once scrolling pauses.
+        self._view_timer.timeout.connect(lambda: scans.prefer(self.grid.waiting_in_view()))
+        # (Not start itself: it would take the scroll position for an interval.)
+        self.grid.verticalScrollBar().valueChanged.connect(lambda _: self._view_timer.start())
 
         self._counts_timer.timeout.connect(self._update_counts)
         for signal in (
             session.results.rowsInserted,
+            session.results.rowsRemoved,
             session.results.modelReset,
             session.results.dataChanged,
         ):

@@ -265,7 +265,7 @@ class PreviewPane(QWidget):
         for index, label in enumerate(CLASSES):
             self.bars[label].set_probability(probabilities[index] if probabilities else None)
         if result.path != previous:
-            if result.prediction is None:
+            if result.prediction is None and not row.waiting:
                 self._decode_timer.stop()
                 self._loader.cancel()
                 self.image.set_image(None, "This file cannot be shown.")
@@ -274,6 +274,8 @@ class PreviewPane(QWidget):
 
     def _verdict(self, row: Row) -> str:
         result, prediction = row.result, row.result.prediction
+        if row.waiting:
+            return "Not classified yet: the scan is on its way."
         if prediction is None:
             return f"Cannot be read: {result.error}"
         model_says = f"{style_of(prediction.label).name}, {prediction.confidence:.0%} sure"

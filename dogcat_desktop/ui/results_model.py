@@ -64,6 +64,11 @@ class Row:
         return FileVersion(self.result.path, self.result.size, self.mtime_ns)
 
     @property
+    def waiting(self) -> bool:
+        """Listed but not classified yet: a placeholder the scan fills in."""
+        return self.result.prediction is None and self.result.error is None
+
+    @property
     def label(self) -> str | None:
         if self.result.prediction is None:
             return None
@@ -163,15 +168,43 @@ class ResultsModel(QAbstractListModel):
     def row_for_path(self, path: Path) -> int | None:
         return self._by_path.get(Path(path))
 
+    def add_waiting(self, paths: Sequence[Path]) -> None:
+        """A placeholder row for each photo a scan found, so the whole grid can be scrolled
+        before it is classified; ``append`` fills them in."""
+        self.append([Row(ScanResult(path, None, None, None)) for path in paths])
+
     def append(self, rows: Sequence[Row]) -> None:
-        if not rows:
+        """New rows go at the end; a row for a path still waiting takes its place."""
+        new: list[Row] = []
+        for row in rows:
+            number = self._by_path.get(row.path)
+            if number is not None and self._rows[number].waiting:
+                self._rows[number] = row
+                index = self.index(number)
+                self.dataChanged.emit(index, index)
+            else:
+                new.append(row)
+        if not new:
             return
         first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        for offset, row in enumerate(rows):
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        for offset, row in enumerate(new):
             self._by_path[row.path] = first + offset
-        self._rows.extend(rows)
+        self._rows.extend(new)
         self.endInsertRows()
+
+    def drop_waiting(self) -> None:
+        """Remove the placeholders a stopped scan never filled in."""
+        numbers = [n for n, row in enumerate(self._rows) if row.waiting]
+        while numbers:
+            last = numbers.pop()
+            first = last
+            while numbers and numbers[-1] == first - 1:
+                first = numbers.pop()
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self.endRemoveRows()
+        self._by_path = {row.path: n for n, row in enumerate(self._rows)}
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -192,10 +225,12 @@ class ResultsModel(QAbstractListModel):
     def counts(self) -> Counter[ReviewStatus]:
         """Rows per display status, for the status bar and the filter list."""
         threshold = self._threshold
-        return Counter(row.status(threshold) for row in self._rows)
+        return Counter(row.status(threshold) for row in self._rows if not row.waiting)
 
     def _tooltip(self, row: Row) -> str:
         result = row.result
+        if row.waiting:
+            return f"{result.path}\nNot classified yet"
         if result.prediction is None:
             return f"{result.path}\nCould not be read: {result.error}"
         p = result.prediction

@@ -30,6 +30,7 @@ class ScanRun(QObject):
         self.worker_thread.setObjectName("scan")
         worker.moveToThread(self.worker_thread)
         self.worker_thread.started.connect(worker.run)
+        worker.found.connect(self._found)
         worker.listed.connect(self._listed)
         worker.results.connect(self._results)
         worker.progress.connect(self._progress)
@@ -50,6 +51,10 @@ class ScanRun(QObject):
             self.worker_thread.quit()
             self.worker_thread.wait()
 
+    def _found(self, paths: list[Path]) -> None:
+        if self.active:
+            self.scans.session.results.add_waiting(paths)
+
     def _listed(self, total: int) -> None:
         if self.active:
             self.scans.on_listed(total)
@@ -69,6 +74,7 @@ class ScanRun(QObject):
     def _finished(self, cancelled: bool, stats: ScanStats) -> None:
         if self.active:
             self.active = False
+            self.scans.session.results.drop_waiting()
             self.scans.on_finished(self, cancelled, stats)
 
     def _thread_done(self) -> None:
@@ -182,6 +188,11 @@ class ScanController(QObject):
             self.stopping.emit()
         elif self.pending:
             self._set_state(self.scanning, False)
+
+    def prefer(self, paths: list[Path]) -> None:
+        """The photos in view, to be classified before the rest."""
+        if self.current is not None:
+            self.current.worker.prefer(paths)
 
     def stop(self, wait: bool) -> None:
         if self.current is not None:

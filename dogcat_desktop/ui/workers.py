@@ -20,6 +20,7 @@ from ..core.pipeline import Reviewed, attach_corrections, open_scanner
 from ..core.priority import lower_this_thread
 from ..core.progress import Rate
 from ..core.scan import Scanner, list_photos
+from ..core.scan_order import ScanOrder
 from .results_model import Row, slim
 
 BATCH_ROWS = 32
@@ -55,8 +56,9 @@ class ScanStats:
 class ScanWorker(QObject):
     """Scans one folder; lives in its own QThread. ``cancel()`` may be called from any thread."""
 
-    listed = Signal(int)  # photos found, before the first result
-    results = Signal(list)  # list[Row], in scan order
+    found = Signal(list)  # list[Path]: every photo, before the first result
+    listed = Signal(int)  # how many
+    results = Signal(list)  # list[Row], in scan order: the photos in view first
     progress = Signal(object)  # ScanProgress
     finished = Signal(bool, object)  # cancelled, ScanStats
     error = Signal(str)
@@ -74,9 +76,21 @@ class ScanWorker(QObject):
         self.recursive = recursive
         self.corrections = corrections
         self._cancel = threading.Event()
+        self._order_lock = threading.Lock()
+        self._order: ScanOrder | None = None
+        self._numbers: dict[Path, int] = {}
+        self._wish: list[Path] = []
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    def prefer(self, paths: list[Path]) -> None:
+        """Classify these next (the photos in view); any thread, before or during the scan."""
+        with self._order_lock:
+            self._wish = list(paths)
+            if self._order is not None:
+                numbers = self._numbers
+                self._order.prefer(numbers[p] for p in self._wish if p in numbers)
 
     @property
     def cancelled(self) -> bool:
@@ -91,12 +105,18 @@ class ScanWorker(QObject):
         try:
             paths = list_photos(self.folder, self.recursive)
             total = len(paths)
+            order = ScanOrder(total)
+            with self._order_lock:
+                self._numbers = {path: number for number, path in enumerate(paths)}
+                self._order = order
+            self.prefer(self._wish)
+            self.found.emit(paths)
             self.listed.emit(total)
             rate = Rate(total)
             batch: list[Row] = []
             last_emit = time.monotonic()
             keep_thumbnails = self.scanner.cache is None
-            results = self.scanner.scan(paths, cancel=self._cancel.is_set)
+            results = self.scanner.scan(paths, cancel=self._cancel.is_set, order=order)
             try:
                 for item in attach_corrections(results, self.corrections):
                     if self._cancel.is_set():

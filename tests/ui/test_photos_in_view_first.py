@@ -1,0 +1,80 @@
+"""The whole grid at once and the photos in view first: a row for every photo as soon as the
+folder is listed, filled in as the scan goes, in the order the person is looking."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import SCAN_TIMEOUT_MS
+from PySide6.QtCore import QModelIndex
+
+from dogcat_desktop.core.classifier import Prediction
+from dogcat_desktop.core.scan import ScanResult
+from dogcat_desktop.ui.filter_model import ResultsFilter
+from dogcat_desktop.ui.results_model import ResultsModel, Row
+
+
+def classified(path: Path, label: str = "dog") -> Row:
+    probabilities = {"dog": (0.9, 0.05, 0.05), "cat": (0.05, 0.9, 0.05)}[label]
+    return Row(ScanResult(path, Prediction(probabilities, label, 0.9), None, None))
+
+
+def test_waiting_rows_are_filled_in_place_and_dropped_when_a_scan_stops(qtbot):
+    model = ResultsModel()
+    paths = [Path(f"/photos/{n}.jpg") for n in range(6)]
+    model.add_waiting(paths)
+    assert model.rowCount() == 6 and all(row.waiting for row in model.rows())
+    assert sum(model.counts().values()) == 0  # nothing counted as a dog, a cat or an error
+
+    model.append([classified(paths[4]), classified(paths[1], "cat")])
+    assert model.rowCount() == 6
+    assert [row.waiting for row in model.rows()] == [True, False, True, True, False, True]
+    proxy = ResultsFilter()
+    proxy.setSourceModel(model)
+    proxy.set_status_filter("dog")
+    assert proxy.rowCount() == 1
+    proxy.set_status_filter("error")
+    assert proxy.rowCount() == 0  # a photo not classified yet is not an error
+
+    model.drop_waiting()
+    assert [row.path for row in model.rows()] == [paths[1], paths[4]]
+    assert model.row_for_path(paths[4]) == 1
+
+
+def test_photos_scrolled_into_view_are_classified_before_the_rest(
+    window, qtbot, tmp_path, photo_sources
+):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    total = 400
+    for number in range(total):
+        source = photo_sources[number % len(photo_sources)]
+        os.link(source, folder / f"{number:03d}-{source.name}")
+    results = window.session.results
+    order: list[int] = []  # source rows in the order they were classified
+
+    def filled(top: QModelIndex, bottom: QModelIndex, *_roles) -> None:
+        order.extend(n for n in range(top.row(), bottom.row() + 1) if not results.row(n).waiting)
+
+    results.dataChanged.connect(filled)
+    in_view: list[Path] = []
+
+    def scroll_to_the_end(_count: int) -> None:
+        # The person drags the scroll bar to the bottom as soon as the grid appears.
+        last = window.proxy.index(total - 1, 0)
+        qtbot.waitUntil(lambda: window.grid.visualRect(last).isValid())  # laid out in batches
+        window.grid.scrollToBottom()
+        in_view.extend(window.grid.waiting_in_view())
+
+    window.scans.listed.connect(scroll_to_the_end)
+    with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS * 2):
+        window.scans.open_folder(folder)
+
+    assert results.rowCount() == total and not any(row.waiting for row in results.rows())
+    assert sorted(order) == list(range(total))  # each row filled in exactly once
+    assert in_view and all(results.row_for_path(p) >= total - 40 for p in in_view)
+    position = {row: number for number, row in enumerate(order)}
+    last_in_view = max(position[results.row_for_path(p)] for p in in_view)
+    # Only the photos already being decoded when the person scrolled come before them.
+    assert last_in_view < position[total // 2]
