@@ -42,7 +42,7 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {
     # A phone's main camera (binned) and its full-resolution mode, which is denoised harder.
     "12mp": Recipe((4000, 3000), (3.0, 4.5), "JPEG", (90, 95), ".jpg"),
-    "48mp": Recipe((8000, 6000), (1.0, 1.4), "JPEG", (90, 92), ".jpg"),
+    "48mp": Recipe((8000, 6000), (0.9, 1.3), "JPEG", (90, 92), ".jpg"),
     # An iPhone's default format; web and screenshot formats at a screen's size.
     # x265's fastest preset: the slower ones take minutes a photo here for the same decode work.
     "heic": Recipe(

@@ -1,11 +1,12 @@
 """Decoders compared on every set: file to the model's 224x224 RGB input, per photo.
 
-Each decoder does what the contract does, as fast as that library allows: the reduced-size decode
-where it has one (JPEG DCT scaling; libvips also shrinks WebP and HEIC on load), the EXIF turn,
-then a resize to 224x224. Each runs in a fresh process (its import and its native libraries alone),
-with one thread and with two decoding in parallel, and is checked against the contract's pixels.
-Sizes are what each package adds to an install and to the app's bundle (its native libraries and
-modules; Pillow is already in both).
+Each decoder does what the contract does for the model input (its thumbnail left out), as fast as
+that library allows: the reduced-size decode where it has one (JPEG DCT scaling; libvips also
+shrinks WebP on load), the EXIF turn, then a resize to 224x224. Each runs in a fresh process
+(its import and its native libraries alone), with one thread and with two decoding in parallel,
+and is checked against the contract's pixels (mean absolute difference). Sizes are what each
+package adds to an install and to the app's bundle (its native libraries and modules; Pillow is
+in both already, so its row counts pillow-heif, which only HEIC needs).
 
     python benchmarks/decoders.py FOLDER...          # table; --json FILE writes the figures
 """
@@ -64,9 +65,21 @@ def _pillow_resize(array: np.ndarray) -> np.ndarray:
 def make_decoder(name: str) -> Callable[[Path], np.ndarray]:
     """Path -> (224, 224, 3) uint8 RGB, upright. Imports only that decoder's library."""
     if name == "pillow":
-        from dogcat_desktop.core.imaging import load_pixels
+        from PIL import Image, ImageOps
 
-        return load_pixels
+        import dogcat_desktop.core.imaging  # noqa: F401  (registers HEIC where installed)
+
+        def pillow(path: Path) -> np.ndarray:
+            # The contract's steps for the model input, without its thumbnail.
+            with Image.open(path) as image:
+                orientation = image.getexif().get(0x0112, 1)
+                image.draft("RGB", (SIZE, SIZE))
+                image.load()
+                upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+                rgb = upright.convert("RGB")
+                return np.asarray(rgb.resize((SIZE, SIZE), Image.Resampling.BILINEAR))
+
+        return pillow
     if name == "opencv":
         import cv2
 
