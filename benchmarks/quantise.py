@@ -1,11 +1,12 @@
-"""An int8 copy of the bundled model, for the benchmark only, when none ships beside it.
+"""The other precision of the bundled model, for the benchmark only, when none ships beside it.
 
-The model engineer decides what ships in ``resources/model/``; this measures what int8 would give
-in the meantime. Weights and activations are int8 (calibrated on training photos decoded through
+The model engineer decides what ships in ``resources/model/``; this measures what the other
+choice would give: an int8 copy when float32 ships, a float32 one when int8 does. In the int8
+copy weights and activations are int8 (calibrated on training photos decoded through
 the app's contract); input and outputs stay float32 with the same signature names, so the app's
 ``Classifier`` runs it unchanged. Cached under ``.bench/`` by the float model's hash.
 
-    python benchmarks/quantise.py        # prints the path of the int8 model it made or found
+    python benchmarks/quantise.py        # prints the other precision and its model's path
 """
 
 from __future__ import annotations
@@ -40,21 +41,42 @@ def calibration_photos(count: int = CALIBRATION_PHOTOS) -> list[Path]:
     return [pools[i % 3][(i // 3) * 7 % len(pools[i % 3])] for i in range(count)]
 
 
+def is_int8(model: Path) -> bool:
+    """Whether a LiteRT model computes in int8 (any int8 tensor inside)."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-untyped]
+
+    tensors = Interpreter(model_path=str(model)).get_tensor_details()
+    return any(np.dtype(t["dtype"]) == np.int8 for t in tensors)
+
+
+def other_model(model_dir: Path) -> tuple[str, Path]:
+    """The precision the shipped ``model.tflite`` is not, and a model file in it."""
+    if is_int8(model_dir / "model.tflite"):
+        return "float32", _converted(model_dir, "float32")
+    return "int8", int8_model(model_dir)
+
+
 def int8_model(model_dir: Path) -> Path:
     """The shipped int8 model, or a quantised copy of ``model.keras`` made once and cached."""
     shipped = shipped_int8(model_dir)
     if shipped is not None:
         return shipped
+    return _converted(model_dir, "int8")
+
+
+def _converted(model_dir: Path, kind: str) -> Path:
+    """``model.keras`` converted to LiteRT in ``kind``, made once and cached by its hash."""
     keras_path = model_dir / "model.keras"
     digest = hashlib.sha256(keras_path.read_bytes()).hexdigest()[:16]
-    target = BENCH_DIR / "int8" / f"model-{digest}-int8.tflite"
+    target = BENCH_DIR / "models" / f"model-{digest}-{kind}.tflite"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(_quantise(keras_path))
+        target.write_bytes(_convert(keras_path, quantise=kind == "int8"))
     return target
 
 
-def _quantise(keras_path: Path) -> bytes:
+def _convert(keras_path: Path, quantise: bool) -> bytes:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
     import numpy as np
@@ -63,7 +85,8 @@ def _quantise(keras_path: Path) -> bytes:
     from dogcat_desktop.core.imaging import load_pixels
 
     model = keras.saving.load_model(keras_path)
-    pixels = [load_pixels(p).astype(np.float32)[None] for p in calibration_photos()]
+    photos = calibration_photos() if quantise else []
+    pixels = [load_pixels(p).astype(np.float32)[None] for p in photos]
 
     def representative():
         for x in pixels:
@@ -73,13 +96,14 @@ def _quantise(keras_path: Path) -> bytes:
         saved = Path(tmp) / "saved_model"
         model.export(saved, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if quantise:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = representative
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         return converter.convert()
 
 
 if __name__ == "__main__":
     from dogcat_desktop.resources import model_dir
 
-    print(int8_model(model_dir()))
+    print(*other_model(model_dir()))
