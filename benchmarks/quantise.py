@@ -11,6 +11,7 @@ the app's contract); input and outputs stay float32 with the same signature name
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -84,6 +85,8 @@ def _convert(keras_path: Path, quantise: bool) -> bytes:
 
     from dogcat_desktop.core.imaging import load_pixels
 
+    with contextlib.suppress(ImportError):
+        import training.model  # noqa: F401  (registers the model's own layers, if any)
     model = keras.saving.load_model(keras_path)
     photos = calibration_photos() if quantise else []
     pixels = [load_pixels(p).astype(np.float32)[None] for p in photos]

@@ -87,6 +87,11 @@ BASELINE_CHILD = """
 import json, os, sys, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import keras
+sys.path.insert(0, os.getcwd())
+try:
+    import training.model  # registers the model's own layers, if it has any
+except ImportError:
+    pass
 model = keras.saving.load_model(sys.argv[1])
 def one(path):
     image = keras.utils.load_img(path)
@@ -116,6 +121,7 @@ def measure_baselines(sets: dict[str, tuple[Path, int]]) -> dict[str, dict]:
         capture_output=True,
         text=True,
         check=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -320,16 +326,19 @@ def main() -> int:
 
     figures["load_after"] = load_average()
     print(f"load average {figures['load_before']} before, {figures['load_after']} after")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(figures, indent=2))
     bound_pct = min(f["bound_pct"] for f in figures["sets"].values())
-    print(
+    # The worse of the two: scrolling the 100,000-photo grid, and the window while it scans.
+    stalls = [gui[key] for key in ("scroll_p99_ms", "stall_p99_ms") if key in gui]
+    figures["summary"] = (
         f"speedup-12mp={figures['sets']['12mp']['speedup']:.1f} "
         f"speedup-small={figures['sets']['small']['speedup']:.1f} "
         f"bound-pct={bound_pct:.0f} "
         f"rss-classify-mb={rss['peak_rss_mb']:.0f} "
-        f"stall-p99-ms={fmt(gui.get('scroll_p99_ms'), '{:.1f}')}"
+        f"stall-p99-ms={fmt(max(stalls, default=None), '{:.1f}')}"
     )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(figures, indent=2))
+    print(figures["summary"])
     return 0
 
 
