@@ -53,9 +53,12 @@ class Session(QObject):
         self.scanner: Scanner | None = None  # the model, once loaded
         self.model_error: str | None = None
         self.corrections: CorrectionStore | None = None
+        # Why the labels a person set cannot be used; a sort asks before it goes on without them.
+        self.corrections_error: str | None = None
         try:
             self.corrections = open_corrections()
         except CorrectionsDamagedError as exc:  # said once the window listens; labels stay off
+            self.corrections_error = str(exc)
             text = f"{exc} Your labels are not shown or saved until that is fixed."
             QTimer.singleShot(
                 0,
@@ -93,6 +96,9 @@ class Session(QObject):
         if self._user_threshold is None:
             self.results.set_threshold(scanner.classifier.threshold)
         self.show_status("Model ready", 3000)
+        cache = scanner.cache
+        if cache is not None and cache.notice:
+            self.show_message(QMessageBox.Icon.Information, "Scan cache rebuilt", cache.notice)
         self.model_ready.emit()
         self.changed.emit()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -26,13 +29,15 @@ from ..core.undo import UndoReport
 from .style import STYLES, style_of
 
 MAX_LISTED = 15
+# Keys that press a focused button in Qt's styles; never a way to start moving photos.
+PRESSING_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
 
 
 def _photos(count: int) -> str:
     return "1 photo" if count == 1 else f"{count} photos"
 
 
-def _relative(path, folder) -> str:
+def _relative(path: Path, folder: Path) -> str:
     try:
         return path.relative_to(folder).as_posix()
     except ValueError:
@@ -47,34 +52,44 @@ def _swatch(colour: str) -> QLabel:
 
 
 class SortPreviewDialog(QDialog):
-    """Counts per destination, what stays and why, and renamed files; Cancel is the default."""
+    """Counts per destination, the files behind each (expandable), what stays and why, and
+    renamed files.
+
+    Nothing here moves photos on Space or Return: Cancel is the default button and the Move
+    button never takes the focus, so only a click, Ctrl+Return or Alt+M confirms. A refused
+    destination (a link, a file) turns the dialog into a refusal with no way to go on.
+    """
 
     def __init__(self, plan: SortPlan, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plan = plan
         self.setWindowTitle("Sort into Folders")
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
 
-        heading = QLabel(f"Move photos into folders inside “{plan.folder.name or plan.folder}”?")
+        where = plan.folder.name or str(plan.folder)
+        if plan.refused:
+            text = f"Nothing in “{where}” can be sorted until this is fixed:"
+        else:
+            text = f"Move photos into folders inside “{where}”?"
+        heading = QLabel(text)
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         font.setBold(True)
         heading.setFont(font)
         heading.setWordWrap(True)
         layout.addWidget(heading)
+        for warning in plan.refused.values():
+            layout.addWidget(_warning(warning))
 
         counts = QGridLayout()
         counts.setHorizontalSpacing(10)
         counts.setVerticalSpacing(6)
         line = 0
-        by_name = {path.name: count for path, count in plan.counts_by_destination.items()}
-        for label, name in SORT_FOLDERS.items():
+        for label, count, text in destination_lines(plan):
             counts.addWidget(_swatch(style_of(label).background), line, 0)
-            counts.addWidget(
-                QLabel(f"<b>{_photos(by_name.get(name, 0))}</b> go to <b>{name}/</b>"), line, 1
-            )
+            counts.addWidget(QLabel(f"<b>{_photos(count)}</b> {_go(count)} to {text}"), line, 1)
             line += 1
         stay = QLabel(
             f"<b>{_photos(plan.staying)}</b> stay where they are"
@@ -86,52 +101,189 @@ class SortPreviewDialog(QDialog):
         counts.setColumnStretch(1, 1)
         layout.addLayout(counts)
 
+        self.files = self._file_list(plan)
+        self.files_toggle = QToolButton()
+        self.files_toggle.setObjectName("showFiles")
+        self.files_toggle.setText("Show the files")
+        self.files_toggle.setCheckable(True)
+        self.files_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.files_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.files_toggle.setAutoRaise(True)
+        self.files_toggle.toggled.connect(self._show_files)
+        layout.addWidget(self.files_toggle)
+        layout.addWidget(self.files)
+        self.files.setVisible(False)
+
         if plan.collisions:
-            taken = len(plan.collisions)
-            note = QLabel(
-                f"{'One name is' if taken == 1 else f'{taken} names are'} already taken, so "
-                f"{'that photo gets' if taken == 1 else 'those photos get'} a number added "
-                "(nothing is overwritten):"
-            )
-            note.setWordWrap(True)
-            layout.addWidget(note)
-            table = QTreeWidget()
-            table.setObjectName("collisions")
-            table.setRootIsDecorated(False)
-            table.setHeaderLabels(["Photo", "New name"])
-            table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-            table.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            for source, _original, renamed in plan.collisions:
-                QTreeWidgetItem(
-                    table, [_relative(source, plan.folder), _relative(renamed, plan.folder)]
-                )
-            rows = min(len(plan.collisions), 6)
-            row_height = table.sizeHintForRow(0) if plan.collisions else 20
-            table.setFixedHeight(table.header().sizeHint().height() + rows * row_height + 6)
-            layout.addWidget(table)
+            layout.addWidget(self._collisions(plan))
 
         for warning in plan.warnings:
-            line_label = QLabel(f"⚠ {warning}")
-            line_label.setWordWrap(True)
-            line_label.setStyleSheet(f"color: {STYLES[ReviewStatus.ERROR].background};")
-            layout.addWidget(line_label)
+            if warning not in plan.refused.values():
+                layout.addWidget(_warning(warning))
 
-        hint = QLabel("You can put everything back afterwards with Sort › Undo Last Sort.")
+        if plan.refused:
+            hint_text = "Nothing was moved."
+        else:
+            hint_text = (
+                "Click Move (or press Ctrl+Return) to go ahead. You can put everything back "
+                "afterwards with Edit › Undo or Sort › Undo Last Sort."
+            )
+        hint = QLabel(hint_text)
         hint.setWordWrap(True)
         hint.setEnabled(False)
         layout.addWidget(hint)
 
         buttons = QDialogButtonBox()
-        self.move_button = QPushButton(f"Move {_photos(len(plan.moves))}")
+        self.move_button = QPushButton(f"&Move {_photos(len(plan.moves))}")
         self.move_button.setAutoDefault(False)
-        self.move_button.setEnabled(bool(plan.moves))
+        self.move_button.setDefault(False)
+        # Never focused, so Space (the app's large-view key) cannot press it.
+        self.move_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.move_button.setEnabled(bool(plan.moves) and not plan.refused)
+        self.move_button.setToolTip("Move the photos (Ctrl+Return)")
+        self.move_button.installEventFilter(self)
         buttons.addButton(self.move_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = buttons.addButton(
+            QDialogButtonBox.StandardButton.Close
+            if plan.refused
+            else QDialogButtonBox.StandardButton.Cancel
+        )
         self.cancel_button.setDefault(True)
         self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.cancel_button.installEventFilter(self)
+
+    def _confirm(self) -> None:
+        if self.move_button.isEnabled():
+            self.accept()
+
+    def event(self, event: QEvent) -> bool:
+        """Plain keys stay in the dialog: the window's Space (large view) and D/C/N (marks)
+        must not act behind it."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            plain = event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.KeypadModifier,
+            )
+            if plain:
+                event.accept()
+                return True
+        return super().event(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Ctrl+Return confirms from either button; the Move button ignores the keys that
+        press a focused button (Space, Return)."""
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(
+            event, QKeyEvent
+        ):
+            if _is_confirm_key(event):
+                if event.type() == QEvent.Type.KeyPress:
+                    self._confirm()
+                return True
+            if watched is self.move_button and event.key() in PRESSING_KEYS:
+                return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if _is_confirm_key(event):
+            self._confirm()
+            return
+        super().keyPressEvent(event)
+
+    def _show_files(self, shown: bool) -> None:
+        self.files.setVisible(shown)
+        self.files_toggle.setText("Hide the files" if shown else "Show the files")
+        self.files_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.adjustSize()
+
+    @staticmethod
+    def _file_list(plan: SortPlan) -> QTreeWidget:
+        """One branch per destination folder with the photos that go there, collapsed."""
+        tree = QTreeWidget()
+        tree.setObjectName("files")
+        tree.setHeaderLabels(["Photo", "Goes to"])
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        tree.setMinimumHeight(180)
+        branches: dict[object, QTreeWidgetItem] = {}
+        for move in plan.moves:
+            directory = move.destination.parent
+            branch = branches.get(directory)
+            if branch is None:
+                count = plan.counts_by_destination.get(directory, 0)
+                branch = QTreeWidgetItem(
+                    tree, [f"{_relative(directory, plan.folder)}/ ({_photos(count)})", ""]
+                )
+                branches[directory] = branch
+            QTreeWidgetItem(
+                branch,
+                [_relative(move.source, plan.folder), _relative(move.destination, plan.folder)],
+            )
+        return tree
+
+    @staticmethod
+    def _collisions(plan: SortPlan) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        taken = len(plan.collisions)
+        note = QLabel(
+            f"{'One name is' if taken == 1 else f'{taken} names are'} already taken, so "
+            f"{'that photo gets' if taken == 1 else 'those photos get'} a number added "
+            "(nothing is overwritten):"
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        table = QTreeWidget()
+        table.setObjectName("collisions")
+        table.setRootIsDecorated(False)
+        table.setHeaderLabels(["Photo", "New name"])
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for source, _original, renamed in plan.collisions:
+            QTreeWidgetItem(
+                table, [_relative(source, plan.folder), _relative(renamed, plan.folder)]
+            )
+        rows = min(len(plan.collisions), 6)
+        row_height = table.sizeHintForRow(0) if plan.collisions else 20
+        table.setFixedHeight(table.header().sizeHint().height() + rows * row_height + 6)
+        layout.addWidget(table)
+        return box
+
+
+def _is_confirm_key(event: QKeyEvent) -> bool:
+    """Ctrl+Return (Cmd+Return on a Mac): deliberate, unlike Space or a plain Return."""
+    return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and bool(
+        event.modifiers() & Qt.KeyboardModifier.ControlModifier
+    )
+
+
+def _warning(text: str) -> QLabel:
+    label = QLabel(f"⚠ {text}")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {STYLES[ReviewStatus.ERROR].background};")
+    return label
+
+
+def _go(count: int) -> str:
+    return "goes" if count == 1 else "go"
+
+
+def destination_lines(plan: SortPlan) -> list[tuple[str, int, str]]:
+    """(label, photos, where in words) per kind of destination: 'dogs/' when every dog goes
+    to the top, 'dogs/ in 3 folders' when each subfolder has its own."""
+    lines = []
+    for label, name in SORT_FOLDERS.items():
+        folders = [d for d in plan.counts_by_destination if d.name == name]
+        count = sum(plan.counts_by_destination[d] for d in folders)
+        if len(folders) <= 1:
+            where = f"<b>{_relative(folders[0], plan.folder) if folders else name}/</b>"
+        else:
+            where = f"<b>{name}/</b> in {len(folders)} folders"
+        lines.append((label, count, where))
+    return lines
 
 
 def sort_report_text(report: SortReport) -> tuple[str, str, str]:

@@ -9,6 +9,7 @@ from ..core import folder_lock
 from ..core.errors import describe_os_error
 from ..core.journal import JournalWriteError
 from ..core.moves import SortPlan, SortReport, execute_plan, plan_sort
+from ..core.review import ALREADY_SORTED, ReviewStatus
 from ..core.transfer import MoveError
 from ..core.undo import UndoReport, undo_last
 from .scanning import ScanController
@@ -31,6 +32,21 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"The disk reported a problem: {describe_os_error(exc)}."
     return f"An unexpected problem stopped the operation: {exc}"
+
+
+def nothing_to_sort_text(plan: SortPlan) -> str:
+    """Why a sort has nothing to move, with the one hint that applies."""
+    reasons = plan.staying_by_reason
+    unsure = reasons.get(str(ReviewStatus.UNSURE), 0)
+    if unsure:
+        photos = "1 photo is" if unsure == 1 else f"{unsure} photos are"
+        return (
+            f"No photo is labelled as a dog or a cat with enough confidence; {photos} unsure. "
+            "Label them with D or C first, or lower “Unsure below” in Preferences."
+        )
+    if reasons.get(ALREADY_SORTED):
+        return "Every dog and cat is already in its folder; the other photos stay where they are."
+    return "No photo here is labelled as a dog or a cat."
 
 
 class SortController(QObject):
@@ -60,9 +76,31 @@ class SortController(QObject):
         dialog = SortPreviewDialog(plan, self.dialog_parent)
         return dialog.exec() == QDialog.DialogCode.Accepted
 
+    def confirm_without_corrections(self, reason: str) -> bool:
+        """Ask before a sort that would ignore the labels a person set by hand; No is the
+        default, and a box closed without an answer counts as No."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Sort without your labels?",
+            f"{reason}\n\nA sort now would move the photos by the model's labels alone, so a "
+            "photo you marked could go to the wrong folder.",
+            QMessageBox.StandardButton.NoButton,
+            self.dialog_parent,
+        )
+        go_on = box.addButton("Sort by the Model's Labels", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.exec()
+        return box.clickedButton() is go_on
+
     def sort_into_folders(self) -> None:
         session = self.session
         if session.folder is None or session.scanning or session.busy:
+            return
+        if session.corrections_error is not None and not self.confirm_without_corrections(
+            session.corrections_error
+        ):
+            session.show_status("Not sorted: your labels could not be read.", 8000)
+            self.sort_finished.emit(None)
             return
         try:
             plan = self.build_plan()
@@ -72,14 +110,13 @@ class SortController(QObject):
             return
         if not plan.moves:
             session.show_message(
-                QMessageBox.Icon.Information,
-                "Nothing to sort",
-                "No photo is labelled as a dog or a cat with enough confidence. Label the "
-                "unsure ones with D or C first, or lower “Unsure below” in Preferences.",
+                QMessageBox.Icon.Information, "Nothing to sort", nothing_to_sort_text(plan)
             )
             self.sort_finished.emit(None)
             return
-        if not self.confirm_sort(plan):
+        # A refused destination (a link, a file) stops the whole sort, as on the command line:
+        # the preview says why and offers no way to go on.
+        if not self.confirm_sort(plan) or plan.refused:
             self.sort_finished.emit(None)
             return
         self.scans.stop(wait=True)

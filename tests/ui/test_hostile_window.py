@@ -36,30 +36,107 @@ def previews(monkeypatch) -> list[SortPreviewDialog]:
     return seen
 
 
-def test_link_destination_is_shown_in_the_preview_and_no_photo_leaves(
+def test_link_destination_refuses_the_whole_sort_in_the_preview(
     window, scan, photo_folder, outside, previews, qtbot
 ):
     scan(window, photo_folder)
     (photo_folder / "dogs").symlink_to(outside, target_is_directory=True)
-    before_outside = snapshot(outside)
-    dogs = {p.name for p in photo_folder.glob("dog.*.jpg")}
+    before, before_outside = snapshot(photo_folder), snapshot(outside)
 
     with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT) as done:
         window.window_actions[Action.SORT].trigger()
-    report = done.args[0]
+
+    assert done.args[0] is None  # refused: not even the cats moved
+    (preview,) = previews
+    texts = [label.text() for label in preview.findChildren(QLabel)]
+    assert any("'dogs' is a symbolic link" in text for text in texts)
+    assert any("can be sorted until this is fixed" in text for text in texts)
+    assert any(text == "Nothing was moved." for text in texts)
+    assert not preview.move_button.isEnabled()
+    assert snapshot(photo_folder) == before
+    assert snapshot(outside) == before_outside
+    assert not (photo_folder / "cats").exists()
+
+
+def test_a_file_named_cats_refuses_the_sort(window, scan, photo_folder, previews, qtbot):
+    (photo_folder / "cats").write_text("not a folder")
+    scan(window, photo_folder)
+    before = snapshot(photo_folder)
+
+    with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.SORT].trigger()
+
+    assert done.args[0] is None
+    (preview,) = previews
+    assert any("is a file" in label.text() for label in preview.findChildren(QLabel))
+    assert snapshot(photo_folder) == before
+
+
+@pytest.fixture()
+def damaged_corrections(monkeypatch, tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "corrections.sqlite3").write_bytes(b"this is not a database" * 50)
+    monkeypatch.setenv("DOGCAT_SORTER_DATA_DIR", str(data))
+    return data
+
+
+def test_damaged_corrections_are_said_and_a_sort_asks_first(
+    damaged_corrections, window, scan, photo_folder, previews, qtbot, _isolated_qt
+):
+    boxes = _isolated_qt  # every message box's text, in order
+    qtbot.waitUntil(lambda: any(t == "Labels not available" for t, _ in window.messages))
+    assert any("labels you set by hand could not be read" in text for text in boxes)
+    scan(window, photo_folder)
+    before = snapshot(photo_folder)
+
+    # The question box closes without an answer (the fixture's exec): that is No.
+    with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.SORT].trigger()
+    assert done.args[0] is None
+    assert previews == []
+    assert "model's labels alone" in boxes[-1]
+    assert snapshot(photo_folder) == before
+
+
+def test_damaged_corrections_sort_goes_on_when_the_person_agrees(
+    damaged_corrections, window, scan, photo_folder, previews, qtbot, monkeypatch
+):
+    asked: list[str] = []
+
+    def agree(reason: str) -> bool:
+        asked.append(reason)
+        return True
+
+    monkeypatch.setattr(window.sorting, "confirm_without_corrections", agree)
+    scan(window, photo_folder)
+    with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.SORT].trigger()
     qtbot.waitUntil(
         lambda: window.scans.current is None and not window.session.busy, timeout=TIMEOUT
     )
+    assert asked and "could not be read" in asked[0]
+    assert len(previews) == 1
+    assert done.args[0] is not None and done.args[0].moved > 0
 
-    (preview,) = previews
-    assert any(
-        "'dogs' is a symbolic link" in label.text() for label in preview.findChildren(QLabel)
-    )
-    assert report.failures and all("symbolic link" in f.reason for f in report.failures)
-    assert snapshot(outside) == before_outside
-    assert {p.name for p in photo_folder.glob("dog.*.jpg")} == dogs
-    title, _text = window.messages[-1]
-    assert title == "Sort finished with problems"
+
+def test_damaged_scan_cache_notice_is_shown(monkeypatch, tmp_path: Path, qtbot, _isolated_qt):
+    from dogcat_desktop.core.pipeline import CACHE_FILE_NAME
+    from dogcat_desktop.ui.main_window import MainWindow
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / CACHE_FILE_NAME).write_bytes(b"garbage, not sqlite" * 100)
+    monkeypatch.setenv("DOGCAT_SORTER_CACHE_DIR", str(cache))
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitSignal(window.session.model_ready, timeout=TIMEOUT).wait()
+
+    titles = [title for title, _text in window.messages]
+    assert "Scan cache rebuilt" in titles
+    text = dict(window.messages)["Scan cache rebuilt"]
+    assert "scan cache was damaged" in text and "moved aside" in text
 
 
 def test_undo_of_a_crafted_journal_is_refused_in_words(window, scan, photo_folder, outside, qtbot):

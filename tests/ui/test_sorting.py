@@ -130,7 +130,7 @@ def test_preview_dialog_lists_counts_and_collisions(window, scan, photo_folder, 
     assert table.topLevelItemCount() == 1
     assert table.topLevelItem(0).text(0) == "cat.2000.jpg"
     assert table.topLevelItem(0).text(1) == "cats/cat.2000 (1).jpg"
-    assert dialog.move_button.text() == f"Move {len(plan.moves)} photos"
+    assert dialog.move_button.text() == f"&Move {len(plan.moves)} photos"
     stay = next(label.text() for label in dialog.findChildren(QLabel) if "stay" in label.text())
     assert "1 unreadable" in stay  # broken.jpg, counted by the plan itself
 
@@ -187,3 +187,98 @@ def test_nothing_to_sort_says_so(window, scan, photo_folder, qtbot, answer):
     assert sort(window, qtbot) is None
     assert seen == []
     assert window.messages[-1][0] == "Nothing to sort"
+
+
+def drive_preview(qtbot, keys) -> list[str]:
+    """Run ``keys(dialog)`` on the real preview once it is up; returns what was seen."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen: list[str] = []
+
+    def act() -> None:
+        dialogs = [
+            widget
+            for widget in QApplication.topLevelWidgets()
+            if isinstance(widget, SortPreviewDialog) and widget.isVisible()
+        ]
+        if not dialogs:
+            if len(seen) < 500:
+                seen.append("waiting")
+                QTimer.singleShot(20, act)
+            return
+        dialog = dialogs[0]
+        seen[:] = []
+        seen.append("shown")
+        try:
+            keys(dialog)
+        except BaseException as exc:  # reported by the test, not lost inside Qt
+            seen.append(repr(exc))
+        finally:
+            if dialog.isVisible():
+                dialog.reject()
+
+    QTimer.singleShot(0, act)
+    return seen
+
+
+def test_space_and_return_in_the_preview_never_move_anything(window, scan, photo_folder, qtbot):
+    from PySide6.QtCore import Qt
+
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+    original = snapshot(photo_folder)
+    still_open: list[bool] = []
+
+    def press(dialog: SortPreviewDialog) -> None:
+        assert dialog.focusWidget() is not dialog.move_button
+        qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Space)
+        qtbot.keyClick(dialog, Qt.Key.Key_Space)
+        dialog.move_button.setFocus()  # even if it somehow had the focus
+        qtbot.keyClick(dialog.move_button, Qt.Key.Key_Space)
+        still_open.append(dialog.isVisible())
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)  # presses the default: Cancel
+
+    seen = drive_preview(qtbot, press)
+    report = sort(window, qtbot)
+    assert seen == ["shown"] and still_open == [True]
+    assert report is None
+    assert snapshot(photo_folder) == original
+
+
+def test_ctrl_return_confirms_the_preview(window, scan, photo_folder, qtbot):
+    from PySide6.QtCore import Qt
+
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+    drive_preview(
+        qtbot,
+        lambda dialog: qtbot.keyClick(
+            dialog.focusWidget() or dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+        ),
+    )
+    report = sort(window, qtbot)
+    assert report is not None and report.moved > 0
+    assert (photo_folder / "cats" / "cat.2000.jpg").exists()
+
+
+def test_preview_lists_the_files_per_destination(window, scan, photo_folder, qtbot):
+    from PySide6.QtCore import Qt
+
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+    label(window, ["dog.2000.jpg"], "dog")
+    dialog = SortPreviewDialog(window.sorting.build_plan())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.files.isVisible()
+    qtbot.mouseClick(dialog.files_toggle, Qt.MouseButton.LeftButton)
+    assert dialog.files.isVisible()
+    branches = {
+        dialog.files.topLevelItem(i).text(0).split("/")[0]: dialog.files.topLevelItem(i)
+        for i in range(dialog.files.topLevelItemCount())
+    }
+    assert set(branches) == {"cats", "dogs"}
+    cats = [branches["cats"].child(i).text(0) for i in range(branches["cats"].childCount())]
+    assert "cat.2000.jpg" in cats
+    assert branches["cats"].child(0).text(1).startswith("cats/")
