@@ -28,6 +28,7 @@ class Action(Enum):
     UNDO = auto()
     REDO = auto()
     CLEAR_MARK = auto()
+    AUTO_ADVANCE = auto()
     LARGE_PREVIEW = auto()
     PREFERENCES = auto()
     SORT = auto()
@@ -142,6 +143,12 @@ def build_actions(window: QWidget, undo_stack: QUndoStack) -> Actions:
             "Use &Model's Label",
             Qt.Key.Key_Backspace,
             tip="Forget your label for the selected photos",
+        ),
+        Action.AUTO_ADVANCE: add(
+            window,
+            "&Auto-Advance After Marking",
+            tip="After D, C or N, go on to the next photo",
+            checkable=True,
         ),
         Action.LARGE_PREVIEW: add(window, "&Large Preview", Qt.Key.Key_Space),
         Action.PREFERENCES: add(window, "&Preferences…", QKeySequence.StandardKey.Preferences),

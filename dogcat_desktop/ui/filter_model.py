@@ -14,6 +14,7 @@ FILTERS: dict[str, str] = {
 }
 
 SORT_ORDERS: dict[str, str] = {"name": "Name", "confidence": "Least sure first"}
+DEFAULT_ORDER = "confidence"
 
 
 class ResultsFilter(QSortFilterProxyModel):

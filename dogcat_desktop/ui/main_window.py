@@ -20,7 +20,7 @@ from .counts import show_counts
 from .delegate import DEFAULT_THUMBNAIL, PhotoDelegate
 from .dialogs import PreferencesDialog, ShortcutsDialog, about_text
 from .export import export_results
-from .filter_model import FILTERS, SORT_ORDERS, ResultsFilter
+from .filter_model import DEFAULT_ORDER, FILTERS, SORT_ORDERS, ResultsFilter
 from .grid import PhotoGrid
 from .preview import PreviewPane
 from .review import ReviewController
@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         for name, action in actions.orders.items():
             action.triggered.connect(lambda _checked=False, value=name: view.set_order(value))
         actions[Action.RECURSIVE].toggled.connect(scans.set_recursive)
+        actions[Action.AUTO_ADVANCE].setChecked(self.review.auto_advance)
+        actions[Action.AUTO_ADVANCE].toggled.connect(self.review.set_auto_advance)
         for action in actions.review_actions():
             self.grid.addAction(action)
             self.preview.addAction(action)
@@ -185,8 +187,9 @@ class MainWindow(QMainWindow):
             keys.read_int(settings, keys.THUMBNAIL_SIZE, DEFAULT_THUMBNAIL)
         )
         self._show_recursive(self.scans.recursive)
-        order = str(settings.value(keys.ORDER, "name"))
-        self.view.set_order(order if order in SORT_ORDERS else "name")
+        # Least sure first on a fresh profile: review starts where the model needs a person.
+        order = str(settings.value(keys.ORDER, DEFAULT_ORDER))
+        self.view.set_order(order if order in SORT_ORDERS else DEFAULT_ORDER)
         self.view.set_filter("all")
 
     def _model_ready(self) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, QTimer
 
 from ..core.corrections import FileVersion
+from . import settings as keys
 from .commands import CorrectionCommand
 from .filter_model import ResultsFilter
 from .grid import PhotoGrid
@@ -44,20 +45,74 @@ class ReviewController(QObject):
         rows = {self.proxy.mapToSource(index).row() for index in indexes}
         return sorted(row for row in rows if row >= 0)
 
+    @property
+    def auto_advance(self) -> bool:
+        return keys.read_bool(self.session.settings, keys.AUTO_ADVANCE, True)
+
+    def set_auto_advance(self, on: bool) -> None:
+        """Move on to the next photo after each mark (remembered), as Lightroom's option does."""
+        self.session.settings.setValue(keys.AUTO_ADVANCE, bool(on))
+
     def mark(self, label: str | None) -> None:
-        """Set (or with None, clear) the label of the selected photos, as one undoable step."""
+        """Set (or with None, clear) the label of the selected photos, as one undoable step.
+
+        Then the next photo in the view becomes current: always with auto-advance, and
+        without it whenever the marked photos left the view (a filter), so the next key
+        never falls on a photo the person did not look at.
+        """
         results = self.session.results
-        changes = []
-        for number in self.selected_source_rows():
-            row = results.row(number)
-            if row.result.prediction is None or row.correction == label:
-                continue
-            changes.append((row.version, row.correction, label))
-        if not changes:
-            if not self.selected_source_rows():
-                self.session.show_status("Select one or more photos first.", 4000)
+        marked = [results.row(number) for number in self.selected_source_rows()]
+        changes = [
+            (row.version, row.correction, label)
+            for row in marked
+            if row.result.prediction is not None and row.correction != label
+        ]
+        if not marked:
+            self.session.show_status("Select one or more photos first.", 4000)
             return
-        self.session.undo_stack.push(CorrectionCommand(self.apply_corrections, changes, label))
+        following = self._photo_after_selection()
+        if changes:
+            self.session.undo_stack.push(CorrectionCommand(self.apply_corrections, changes, label))
+        still_shown = any(self._proxy_index(row.path).isValid() for row in marked)
+        if following is not None and (self.auto_advance or not still_shown):
+            self.select_path(following)
+
+    def _photo_after_selection(self) -> Path | None:
+        """The first unselected photo after the selection in the view's order (else the last
+        one before it): where review goes on after a mark."""
+        selection = self.grid.selectionModel()
+        rows = {index.row() for index in selection.selectedIndexes()}
+        current = self.grid.currentIndex()
+        if current.isValid():
+            rows.add(current.row())
+        if not rows:
+            return None
+        count = self.proxy.rowCount()
+        candidates = [*range(max(rows) + 1, count), *range(min(rows) - 1, -1, -1)]
+        for number in candidates:
+            if number not in rows:
+                return self._path_at(self.proxy.index(number, 0))
+        return None
+
+    def _path_at(self, index: QModelIndex) -> Path:
+        return self.session.results.row(self.proxy.mapToSource(index).row()).path
+
+    def _proxy_index(self, path: Path) -> QModelIndex:
+        number = self.session.results.row_for_path(path)
+        if number is None:
+            return QModelIndex()
+        return self.proxy.mapFromSource(self.session.results.index(number))
+
+    def select_path(self, path: Path) -> bool:
+        """Make this photo the current and only selected one, scrolled into view."""
+        index = self._proxy_index(path)
+        if not index.isValid():
+            return False
+        self.grid.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        self.grid.scrollTo(index)
+        return True
 
     def apply_corrections(self, changes: Sequence[tuple[FileVersion, str | None]]) -> None:
         """Show and remember corrections; the undo stack calls this both ways."""

@@ -16,6 +16,7 @@ THUMBNAIL_SIZE = "view/thumbnailSize"
 RECURSIVE = "scan/recursive"
 THRESHOLD = "review/unsureBelow"
 ORDER = "view/order"
+AUTO_ADVANCE = "review/autoAdvance"
 
 
 def app_settings() -> QSettings:

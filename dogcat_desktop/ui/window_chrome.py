@@ -58,6 +58,7 @@ def build_menus(bar: QMenuBar, actions: Actions, preview_toggle: QAction) -> QMe
     for action in actions.marks.values():
         edit.addAction(action)
     edit.addAction(actions[Action.CLEAR_MARK])
+    edit.addAction(actions[Action.AUTO_ADVANCE])
     edit.addSeparator()
     edit.addAction(actions[Action.PREFERENCES])
 

@@ -46,6 +46,7 @@ def correction(window, name: str) -> str | None:
 def test_keys_correct_and_undo_stack_reverts(window, scan, photo_folder, qtbot):
     scan(window, photo_folder)
     name = "cat.2000.jpg"
+    window.review.set_auto_advance(False)  # three keys on one photo
     select(window, [name])
     window.grid.setFocus()
 
@@ -134,6 +135,76 @@ def test_unsure_filter_moves_on_after_each_label(window, scan, photo_folder, qtb
     assert window.proxy.rowCount() == before - 2
 
 
+def names_in_view(window) -> list[str]:
+    return [window.proxy.index(i, 0).data() for i in range(window.proxy.rowCount())]
+
+
+def current_name(window) -> str:
+    return window.grid.currentIndex().data()
+
+
+@pytest.mark.parametrize("order", ["name", "confidence"])
+@pytest.mark.parametrize(("view", "key"), [("dog", Qt.Key.Key_C), ("unsure", Qt.Key.Key_D)])
+def test_after_a_mark_the_next_photo_in_the_view_is_current(
+    window, scan, photo_folder, qtbot, order, view, key
+):
+    """Marked photos leave a filtered view; review goes on with the one after, never before."""
+    scan(window, photo_folder)
+    window.review.set_auto_advance(False)  # leaving the view is enough to move on
+    if view == "unsure":
+        window.session.set_threshold(1.01)
+    window.view.set_order(order)
+    window.view.set_filter(view)
+    shown = names_in_view(window)
+    assert len(shown) >= 4
+    select(window, [shown[1]])
+    window.grid.setFocus()
+
+    qtbot.keyClick(window.grid, key)
+    assert names_in_view(window) == [shown[0], *shown[2:]]
+    assert current_name(window) == shown[2]
+    assert [i.data() for i in window.grid.selectionModel().selectedIndexes()] == [shown[2]]
+    qtbot.keyClick(window.grid, key)  # the next key marks the photo now shown, not the one before
+    assert current_name(window) == shown[3]
+    assert correction(window, shown[0]) is None
+    assert correction(window, shown[2]) is not None
+
+    select(window, [names_in_view(window)[-1]])  # the last one: review goes back one
+    last = names_in_view(window)
+    qtbot.keyClick(window.grid, key)
+    assert current_name(window) == last[-2]
+
+
+@pytest.mark.parametrize("order", ["name", "confidence"])
+def test_auto_advance_moves_on_in_every_order(window, scan, photo_folder, qtbot, order):
+    scan(window, photo_folder)
+    assert window.window_actions[Action.AUTO_ADVANCE].isChecked()  # on by default
+    window.view.set_order(order)
+    shown = [name for name in names_in_view(window) if name != "broken.jpg"]  # unlabellable
+    select(window, [shown[0]])
+    window.grid.setFocus()
+    for number, key in enumerate([Qt.Key.Key_D, Qt.Key.Key_C, Qt.Key.Key_N], start=1):
+        qtbot.keyClick(window.grid, key)
+        assert current_name(window) == shown[number]
+    assert [correction(window, name) for name in shown[:3]] == ["dog", "cat", "other"]
+
+    window.window_actions[Action.AUTO_ADVANCE].trigger()  # off, and remembered
+    assert keys.read_bool(window.session.settings, keys.AUTO_ADVANCE, True) is False
+    qtbot.keyClick(window.grid, Qt.Key.Key_D)
+    assert current_name(window) == shown[3]
+    assert correction(window, shown[3]) == "dog"
+
+
+def test_least_sure_first_is_the_default_on_a_fresh_profile(window, scan, photo_folder):
+    assert window.proxy.sort_order == "confidence"
+    assert window.toolbar.order_box.currentData() == "confidence"
+    assert window.window_actions.orders["confidence"].isChecked()
+    scan(window, photo_folder)
+    rows = [window.proxy.index(i, 0).data(Role.ROW) for i in range(window.proxy.rowCount())]
+    known = [row.result.prediction.confidence for row in rows if row.result.prediction]
+    assert known == sorted(known)
+
+
 def test_preview_pane_and_large_preview(window, scan, photo_folder, qtbot, monkeypatch):
     scan(window, photo_folder)
     select(window, ["cat.2001.jpg"])
@@ -177,7 +248,7 @@ def test_export_csv(window, scan, photo_folder, tmp_path):
 def test_settings_are_remembered(window, scan, photo_folder, qtbot):
     scan(window, photo_folder, recursive=True)
     window.view.set_thumbnail_size(208)
-    window.view.set_order("confidence")
+    window.view.set_order("name")
     window.session.set_threshold(0.9)
     window.close()
 
@@ -185,7 +256,7 @@ def test_settings_are_remembered(window, scan, photo_folder, qtbot):
     qtbot.addWidget(again)
     assert again.delegate.thumbnail_size == 208
     assert again.window_actions[Action.RECURSIVE].isChecked()
-    assert again.proxy.sort_order == "confidence"
+    assert again.proxy.sort_order == "name"
     assert again.session.threshold == 0.9
     assert keys.read_list(again.session.settings, keys.RECENT_FOLDERS) == [str(photo_folder)]
     assert again.session.settings.value(keys.LAST_FOLDER) == str(photo_folder)
