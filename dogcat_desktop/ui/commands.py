@@ -1,4 +1,4 @@
-"""Label corrections as undoable commands, so a wrong key press costs one Ctrl+Z."""
+"""Label corrections and sorts as undoable commands, so a wrong key press costs one Ctrl+Z."""
 
 from __future__ import annotations
 
@@ -36,3 +36,23 @@ class CorrectionCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._apply([(version, old) for version, old, _new in self._changes])
+
+
+class SortCommand(QUndoCommand):
+    """A sort that has happened, on the same Ctrl+Z as label changes (as in Finder and Photos).
+
+    Pushed after the photos moved, so its first redo does nothing; undo asks for the sort to be
+    undone (from its journal, on a background task) and leaves the stack, as a sort cannot be
+    redone from here: the person sorts again, with a fresh preview.
+    """
+
+    def __init__(self, undo_sort: Callable[[], None], moved: int) -> None:
+        super().__init__(f"Sort of {moved} Photo{'' if moved == 1 else 's'}")
+        self._undo_sort = undo_sort
+
+    def redo(self) -> None:
+        """The photos moved before the command was pushed."""
+
+    def undo(self) -> None:
+        self.setObsolete(True)
+        self._undo_sort()

@@ -260,8 +260,13 @@ class MainWindow(QMainWindow):
         actions[Action.CANCEL_SCAN].setEnabled(scanning)
         actions[Action.EXPORT].setEnabled(has_rows)
         actions[Action.SORT].setEnabled(has_rows and not scanning and not busy)
-        actions[Action.UNDO_SORT].setEnabled(
-            has_folder and not scanning and not busy and session.has_journal
+        can_undo_sort = has_folder and not busy and session.has_journal
+        undo_sort = actions[Action.UNDO_SORT]
+        undo_sort.setEnabled(can_undo_sort)
+        undo_sort.setToolTip(
+            "Put the photos of the last sort back where they were (Ctrl+Shift+M)"
+            if can_undo_sort
+            else "Nothing to undo: no sort of this folder is on record"
         )
 
     # Help and preferences -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ..core.moves import SortPlan, SortReport, execute_plan, plan_sort
 from ..core.review import ALREADY_SORTED, ReviewStatus
 from ..core.transfer import MoveError
 from ..core.undo import UndoReport, undo_last
+from .commands import SortCommand
 from .scanning import ScanController
 from .session import Session
 from .sort_dialog import SortPreviewDialog, sort_report_text, undo_report_text
@@ -131,8 +132,12 @@ class SortController(QObject):
         progress.canceled.connect(task.cancel)
 
     def undo_last_sort(self) -> None:
+        """Put the photos of the folder's last sort back; a scan under way stops first."""
         session = self.session
-        if session.folder is None or session.scanning or session.busy:
+        if session.folder is None:
+            return
+        if session.busy:
+            session.show_status("Photos are being moved; undo once that has finished.", 6000)
             return
         folder = session.folder
         self.scans.stop(wait=True)
@@ -160,7 +165,10 @@ class SortController(QObject):
         progress.close()
         if session.corrections is not None:
             session.corrections.follow(report.moved_files)
+        # Label changes named the photos where they were; from here Ctrl+Z undoes the sort.
         session.undo_stack.clear()
+        if report.moved:
+            session.undo_stack.push(SortCommand(self.undo_last_sort, report.moved))
         title, text, details = sort_report_text(report)
         problems = bool(report.failures or report.error)
         session.show_message(
@@ -184,6 +192,7 @@ class SortController(QObject):
         progress.close()
         if session.corrections is not None:
             session.corrections.follow(report.restored_files)
+        session.undo_stack.clear()  # its commands named the photos where the sort put them
         title, text = undo_report_text(report)
         icon = QMessageBox.Icon.Information if report.complete else QMessageBox.Icon.Warning
         session.show_message(icon, title, text)

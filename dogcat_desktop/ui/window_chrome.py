@@ -167,7 +167,8 @@ def build_toolbar(window: QMainWindow, actions: Actions) -> Toolbar:
         sort_button.setFont(font)
     # Secondary commands show only their icon (with a tooltip), so the whole bar, and above all
     # "Sort into Folders", fits a laptop-width window instead of hiding behind the overflow.
-    for key in (Action.RESCAN, Action.CANCEL_SCAN, Action.UNDO_SORT):
+    # Undo Last Sort keeps its label: a bare arrow says nothing about what it would undo.
+    for key in (Action.RESCAN, Action.CANCEL_SCAN):
         button = bar.widgetForAction(actions[key])
         if isinstance(button, QToolButton):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)

@@ -282,3 +282,36 @@ def test_preview_lists_the_files_per_destination(window, scan, photo_folder, qtb
     cats = [branches["cats"].child(i).text(0) for i in range(branches["cats"].childCount())]
     assert "cat.2000.jpg" in cats
     assert branches["cats"].child(0).text(1).startswith("cats/")
+
+
+def test_ctrl_z_undoes_a_sort_and_the_menu_names_it(window, scan, photo_folder, qtbot, answer):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QToolButton
+
+    scan(window, photo_folder)
+    original = snapshot(photo_folder)
+    button = window.toolbar.bar.widgetForAction(window.window_actions[Action.UNDO_SORT])
+    assert isinstance(button, QToolButton)
+    assert button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    assert "Undo" in button.text() and not button.isEnabled()
+    assert "Nothing to undo" in button.toolTip()
+    label(window, ["cat.2000.jpg"], "cat")
+
+    report = sort(window, qtbot)
+    undo = window.window_actions[Action.UNDO]
+    assert undo.text().replace("&", "") == f"Undo Sort of {report.moved} Photos"
+    assert button.isEnabled()
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.grid.setFocus()
+    with qtbot.waitSignal(window.sorting.undo_finished, timeout=TIMEOUT) as done:
+        qtbot.keyClick(window.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert done.args[0].complete
+    qtbot.waitUntil(
+        lambda: window.scans.current is None and window.session.results.rowCount() == 31,
+        timeout=TIMEOUT,
+    )
+    assert snapshot(photo_folder) == original
+    assert not undo.isEnabled()  # a sort is not redone from the stack: sort again instead
+    assert not window.window_actions[Action.REDO].isEnabled()
