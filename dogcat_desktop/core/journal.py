@@ -53,6 +53,8 @@ JOURNAL_PREFIX = "journal-"
 JOURNAL_SUFFIX = ".jsonl"
 UNDONE_SUFFIX = ".undone.jsonl"
 FORMAT_VERSION = 1
+# Journals kept per folder: the newest sorts stay undoable, old ones stop piling up.
+KEEP_JOURNALS = 20
 
 
 class JournalWriteError(RuntimeError):
@@ -326,6 +328,25 @@ def journal_paths(folder: str | os.PathLike[str]) -> list[Path]:
     ]
     # The name carries the UTC start time, so name order is time order.
     return sorted(paths, key=lambda p: p.name, reverse=True)
+
+
+def prune_journals(folder: str | os.PathLike[str], keep: int = KEEP_JOURNALS) -> int:
+    """Delete the journals older than the newest ``keep``; returns how many went.
+
+    Only settled ones go (finished, or undone, with no undo stopped half-way) and only the
+    app's own (a journal with a ``problem`` stays, so undo can keep saying why). Call it with
+    the folder's lock held.
+    """
+    removed = 0
+    for path in journal_paths(folder)[keep:]:
+        try:
+            journal = read_journal(path, folder)
+            if journal.problem is None and not journal.needs_recovery:
+                os.unlink(path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def list_journals(

@@ -18,7 +18,13 @@ from pathlib import Path
 from dogcat_desktop.core import folder_lock
 from dogcat_desktop.core.confine import resolve_folder, resolved_inside
 from dogcat_desktop.core.errors import describe_os_error
-from dogcat_desktop.core.journal import JournalWriteError, JournalWriter, utc_now_text
+from dogcat_desktop.core.journal import (
+    KEEP_JOURNALS,
+    JournalWriteError,
+    JournalWriter,
+    prune_journals,
+    utc_now_text,
+)
 from dogcat_desktop.core.labels import SORT_FOLDERS
 from dogcat_desktop.core.recovery import placed_identity, recover_interrupted
 from dogcat_desktop.core.review import (
@@ -248,6 +254,19 @@ class SortReport:
     error: str | None = None
     # Things the user should know that concern no one photo (an earlier journal refused).
     notices: list[str] = field(default_factory=list)
+    # Journals of older sorts deleted to keep the last KEEP_JOURNALS (those can no longer
+    # be undone).
+    pruned: int = 0
+
+    def pruned_text(self) -> str:
+        """One line on the journals deleted, or '' when none were."""
+        if not self.pruned:
+            return ""
+        older = "1 older sort" if self.pruned == 1 else f"{self.pruned} older sorts"
+        return (
+            f"The undo records of {older} were removed: the last {KEEP_JOURNALS} sorts of "
+            "a folder can be undone."
+        )
 
     def summary(self) -> str:
         lines = [f"Moved {_plural(self.moved, 'photo')} of {self.total}."]
@@ -259,6 +278,8 @@ class SortReport:
             lines.append(f"{_plural(len(self.failures), 'photo')} could not be moved:")
             lines.extend(f"  {_relative(f.source, self.folder)}: {f.reason}" for f in self.failures)
         lines.extend(f"Note: {notice}" for notice in self.notices)
+        if self.pruned:
+            lines.append(self.pruned_text())
         return "\n".join(lines)
 
 
@@ -348,6 +369,9 @@ def execute_plan(
         finally:
             if writer is not None:
                 writer.close()
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                report.pruned = prune_journals(plan.folder)
     return report
 
 

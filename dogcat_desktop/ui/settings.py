@@ -17,6 +17,7 @@ RECURSIVE = "scan/recursive"
 THRESHOLD = "review/unsureBelow"
 ORDER = "view/order"
 AUTO_ADVANCE = "review/autoAdvance"
+EXPORT_FOLDER = "export/folder"
 
 
 def app_settings() -> QSettings:

@@ -309,6 +309,8 @@ def sort_report_text(report: SortReport) -> tuple[str, str, str]:
             f"{_relative(f.source, report.folder)}: {f.reason}" for f in report.failures
         )
     lines.extend(f"Note: {notice}" for notice in report.notices)
+    if report.pruned:
+        lines.append(report.pruned_text())
     problems = report.failures or report.error or report.notices
     title = "Sort finished with problems" if problems else "Sort finished"
     return title, "\n".join(lines), details

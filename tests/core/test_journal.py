@@ -250,3 +250,31 @@ def test_undo_waits_for_a_running_sort_and_leaves_unsorted_folders_alone(
     with folder_lock.acquire(folder), pytest.raises(folder_lock.FolderBusyError):
         undo_last(folder)
     assert snapshot(folder) == sorted_state
+
+
+def test_only_the_last_journals_are_kept_and_the_report_says_so(tmp_path: Path) -> None:
+    from dogcat_desktop.core.journal import KEEP_JOURNALS, journal_paths
+
+    root = tmp_path / "photos"
+    write(root / "dog_a.jpg", "dog a")
+    state = root / STATE_DIR_NAME
+    reports = []
+    for _ in range(KEEP_JOURNALS + 2):
+        reports.append(execute_plan(plan_sort(root, scan(root))))
+        assert undo_last(root).complete
+    # A journal undo refuses (written for another folder) is never removed: it is why undo
+    # says no, and it was not the app's to delete.
+    crafted = state / "journal-19990101T000000.000000Z.jsonl"
+    crafted.write_text(json.dumps({"op": "header", "version": 1, "folder": "/elsewhere"}) + "\n")
+    before = {p.name for p in journal_paths(root)}
+    final = execute_plan(plan_sort(root, scan(root)))
+
+    kept = journal_paths(root)
+    assert len(kept) == KEEP_JOURNALS + 1  # the newest 20, and the crafted one
+    assert crafted in kept
+    assert kept[0] == final.journal_path  # the sort just made is undoable
+    assert {p.name for p in kept} <= before | {final.journal_path.name}
+    assert [r.pruned for r in reports] == [0] * KEEP_JOURNALS + [1, 1]
+    assert final.pruned == 1
+    assert f"the last {KEEP_JOURNALS} sorts of a folder can be undone" in final.summary()
+    assert undo_last(root).complete and (root / "dog_a.jpg").read_text() == "dog a"

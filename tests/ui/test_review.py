@@ -6,9 +6,11 @@ import csv
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence
 
 from dogcat_desktop.core.report import COLUMNS
 from dogcat_desktop.ui import preview as preview_module
@@ -236,13 +238,45 @@ def test_export_csv(window, scan, photo_folder, tmp_path):
 
     with open(target, newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
-    assert tuple(rows[0].keys()) == (*COLUMNS, "corrected_by_user")
+    assert tuple(rows[0].keys()) == (*COLUMNS, "user_label")
     assert len(rows) == 31
     by_name = {row["path"].rsplit("/", 1)[-1]: row for row in rows}
-    assert by_name["dog.2003.jpg"]["label"] == "cat"
-    assert by_name["dog.2003.jpg"]["corrected_by_user"] == "yes"
+    results = window.session.results
+    model = results.row(results.row_for_path(photo_folder / "dog.2003.jpg")).result.prediction
+    marked = by_name["dog.2003.jpg"]
+    # The model's label with the model's confidence in it; the person's label apart.
+    assert (marked["label"], float(marked["confidence"])) == (
+        model.label,
+        round(model.confidence, 4),
+    )
+    assert marked["user_label"] == "cat"
     assert by_name["broken.jpg"]["status"] == "error"
-    assert by_name["cat.2000.jpg"]["corrected_by_user"] == "no"
+    assert by_name["cat.2000.jpg"]["user_label"] == ""
+
+
+def test_export_dialog_suggests_a_place_outside_the_photo_folder(
+    window, scan, photo_folder, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    from dogcat_desktop.ui.export import export_results
+
+    scan(window, photo_folder)
+    starts: list[str] = []
+    target = tmp_path / "exports" / "mine.csv"
+    target.parent.mkdir()
+
+    def save_as(_parent, _title, start, _filter):
+        starts.append(start)
+        return str(target), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    window.window_actions[Action.EXPORT].trigger()
+    assert target.exists()
+    assert photo_folder not in Path(starts[0]).parents
+    assert starts[0].endswith("photos-dogcat-results.csv")
+    export_results(window.session, window)  # the next export starts where this one went
+    assert starts[1] == str(target.parent / "photos-dogcat-results.csv")
 
 
 def test_settings_are_remembered(window, scan, photo_folder, qtbot):
@@ -265,7 +299,13 @@ def test_settings_are_remembered(window, scan, photo_folder, qtbot):
 def test_help_dialogs(window):
     rows = shortcut_rows(window.window_actions, window.preview_dock.toggleViewAction())
     assert ("D", "Mark the selected photos as Dog") in rows
-    assert any(text == "Undo the last label change" for _keys, text in rows)
+    assert any(text == "Undo the last label change or sort" for _keys, text in rows)
+    preferences = (
+        window.window_actions[Action.PREFERENCES]
+        .shortcut()
+        .toString(QKeySequence.SequenceFormat.NativeText)
+    )
+    assert preferences and (preferences, "Preferences") in rows  # Ctrl+, here
     window.show_about()
     title, text = window.messages[-1]
     assert title == "About DogCat Sorter"
