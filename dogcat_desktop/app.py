@@ -12,8 +12,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .ui.main_window import MainWindow
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -40,11 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def open_at_start(window: MainWindow, path: Path | None, recursive: bool) -> None:
+    """The folder named on the command line, else the last one; a path that cannot be opened
+    is explained in the window, which stays open."""
+    if path is None:
+        window.scans.reopen_last()
+    else:
+        window.scans.open_folder(path, recursive=recursive or None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    folder: Path | None = args.self_test or args.path
-    if folder is not None and not folder.is_dir():
-        print(f"dogcat-sorter: {folder} is not a folder", file=sys.stderr)
+    if args.self_test is not None and not args.self_test.is_dir():
+        print(f"dogcat-sorter: {args.self_test} is not a folder", file=sys.stderr)
         return EXIT_USAGE
 
     from PySide6.QtCore import QTimer
@@ -77,9 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         QTimer.singleShot(0, shown)
         return app.exec()
-    if folder is not None:
-        window.scans.open_folder(folder, recursive=args.recursive or None)
-    if not self_test:
+    if self_test:
+        window.scans.open_folder(args.self_test, recursive=args.recursive or None)
+    else:
+        open_at_start(window, args.path, args.recursive)
         return app.exec()
 
     outcome = {"code": EXIT_FAILED}

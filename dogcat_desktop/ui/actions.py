@@ -30,6 +30,8 @@ class Action(Enum):
     CLEAR_MARK = auto()
     AUTO_ADVANCE = auto()
     LARGE_PREVIEW = auto()
+    SHOW_IN_FOLDER = auto()
+    OPEN_DEFAULT = auto()
     PREFERENCES = auto()
     SORT = auto()
     UNDO_SORT = auto()
@@ -92,6 +94,8 @@ class Actions:
         menu.addAction(self[Action.CLEAR_MARK])
         menu.addSeparator()
         menu.addAction(self[Action.LARGE_PREVIEW])
+        menu.addAction(self[Action.SHOW_IN_FOLDER])
+        menu.addAction(self[Action.OPEN_DEFAULT])
         return menu
 
     def check_only(self, family: dict[str, QAction], key: str) -> None:
@@ -151,6 +155,18 @@ def build_actions(window: QWidget, undo_stack: QUndoStack) -> Actions:
             checkable=True,
         ),
         Action.LARGE_PREVIEW: add(window, "&Large Preview", Qt.Key.Key_Space),
+        Action.SHOW_IN_FOLDER: add(
+            window,
+            "Show in &Folder",
+            "Ctrl+Shift+R",
+            tip="Show the current photo in the file manager",
+        ),
+        Action.OPEN_DEFAULT: add(
+            window,
+            "Open With &Default App",
+            "Ctrl+Shift+O",
+            tip="Open the current photo in the system's viewer or editor",
+        ),
         Action.PREFERENCES: add(window, "&Preferences…", QKeySequence.StandardKey.Preferences),
         Action.SORT: add(
             window,
@@ -203,6 +219,8 @@ def shortcut_rows(actions: Actions, preview_toggle: QAction) -> list[tuple[str, 
         ),
         (actions[Action.CLEAR_MARK], "Forget your label (use the model's)"),
         (actions[Action.LARGE_PREVIEW], "Show the photo large (Space or Esc closes it)"),
+        (actions[Action.SHOW_IN_FOLDER], "Show the photo in the file manager"),
+        (actions[Action.OPEN_DEFAULT], "Open the photo in the system's default app"),
         (actions[Action.UNDO], "Undo the last label change or sort"),
         (actions[Action.REDO], "Redo"),
         (actions[Action.OPEN], "Open a folder"),

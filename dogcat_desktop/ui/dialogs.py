@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -71,9 +72,16 @@ def about_text(card: dict | None) -> str:
 
 
 class PreferencesDialog(QDialog):
-    """The 'unsure below' threshold, in percent, with a way back to the model's own value."""
+    """The 'unsure below' threshold, in percent, with a way back to the model's own value;
+    whether the last folder opens at start."""
 
-    def __init__(self, threshold: float, model_threshold: float, parent: QWidget | None = None):
+    def __init__(
+        self,
+        threshold: float,
+        model_threshold: float,
+        reopen_last: bool = True,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.model_threshold = model_threshold
@@ -100,10 +108,18 @@ class PreferencesDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.reopen_box = QCheckBox("Open the last folder when the app starts")
+        self.reopen_box.setChecked(reopen_last)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(explanation)
+        layout.addSpacing(8)
+        layout.addWidget(self.reopen_box)
         layout.addWidget(buttons)
+
+    @property
+    def reopen_last(self) -> bool:
+        return self.reopen_box.isChecked()
 
     @property
     def threshold(self) -> float:

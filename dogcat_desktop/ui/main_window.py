@@ -23,6 +23,7 @@ from .export import export_results
 from .filter_model import DEFAULT_ORDER, FILTERS, SORT_ORDERS, ResultsFilter
 from .grid import PhotoGrid
 from .preview import PreviewPane
+from .reveal import open_with_default_app, show_in_folder
 from .review import ReviewController
 from .scanning import ScanController
 from .session import Message, Session
@@ -106,6 +107,10 @@ class MainWindow(QMainWindow):
             Action.QUIT: self.close,
             Action.CLEAR_MARK: lambda: self.review.mark(None),
             Action.LARGE_PREVIEW: self.review.show_large_preview,
+            Action.SHOW_IN_FOLDER: lambda: self.review.hand_over(show_in_folder, "show the folder"),
+            Action.OPEN_DEFAULT: lambda: self.review.hand_over(
+                open_with_default_app, "find an app"
+            ),
             Action.PREFERENCES: self.show_preferences,
             Action.SORT: self.sorting.sort_into_folders,
             Action.UNDO_SORT: self.sorting.undo_last_sort,
@@ -284,9 +289,11 @@ class MainWindow(QMainWindow):
 
     def show_preferences(self) -> None:
         session = self.session
-        dialog = PreferencesDialog(session.threshold, session.model_threshold, self)
+        reopen = keys.read_bool(session.settings, keys.REOPEN_LAST, True)
+        dialog = PreferencesDialog(session.threshold, session.model_threshold, reopen, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             session.set_threshold(dialog.threshold)
+            session.settings.setValue(keys.REOPEN_LAST, dialog.reopen_last)
 
     # Messages -------------------------------------------------------------------------------------
 
@@ -312,23 +319,31 @@ class MainWindow(QMainWindow):
     # Window events --------------------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self._dropped_folder(event) is not None and not self.session.busy:
+        """Anything with a place in it is taken: what cannot be opened is explained on drop."""
+        if event.mimeData().hasUrls() and not self.session.busy:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        event.acceptProposedAction()
         folder = self._dropped_folder(event)
         if folder is not None:
-            event.acceptProposedAction()
             self.scans.open_folder(folder)
+            return
+        urls = event.mimeData().urls()
+        what = urls[0].toString() if urls else "That"
+        self.session.show_message(
+            QMessageBox.Icon.Warning,
+            "Cannot open what was dropped",
+            f"“{what}” is not a folder on this computer. Drop a folder of photos (or a photo "
+            "in one) to open it.",
+        )
 
     @staticmethod
     def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> Path | None:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return None
-        for url in mime.urls():
+        """The first dropped folder, or the folder of the first dropped photo."""
+        for url in event.mimeData().urls():
             if url.isLocalFile():
                 path = Path(url.toLocalFile())
                 if path.is_dir():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, QTimer
@@ -161,6 +161,20 @@ class ReviewController(QObject):
         row = results.row(self.proxy.mapToSource(current).row())
         selected = len(self.grid.selectionModel().selectedIndexes())
         self.preview.show_row(row, results.threshold, selected)
+
+    def current_path(self) -> Path | None:
+        current = self.grid.currentIndex()
+        return self._path_at(current) if current.isValid() else None
+
+    def hand_over(self, open_it: Callable[[Path], bool], what: str) -> None:
+        """Give the current photo to the desktop (its folder, its default app), or say why not."""
+        path = self.current_path()
+        if path is None:
+            self.session.show_status("Select a photo first.", 4000)
+        elif not path.exists():
+            self.session.show_status(f"{path.name} is no longer there (moved or deleted).", 6000)
+        elif not open_it(path):
+            self.session.show_status(f"The desktop could not {what} for {path.name}.", 6000)
 
     def show_large_preview(self) -> None:
         current = self.grid.currentIndex()

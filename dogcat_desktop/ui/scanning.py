@@ -120,13 +120,30 @@ class ScanController(QObject):
         if chosen:
             self.open_folder(Path(chosen))
 
+    def reopen_last(self) -> None:
+        """At start: the folder open last time, unless the person turned that off."""
+        settings = self.session.settings
+        last = settings.value(keys.LAST_FOLDER)
+        if not last or not keys.read_bool(settings, keys.REOPEN_LAST, True):
+            return
+        folder = Path(str(last))
+        if folder.is_dir():
+            self.open_folder(folder)
+        else:
+            self.session.show_status(f"The last folder, {folder}, is no longer there.", 10000)
+
     def open_folder(self, folder: Path, recursive: bool | None = None) -> None:
+        """Open and scan ``folder``; a photo opens its folder, anything else is explained."""
         folder = Path(folder).expanduser().absolute()
+        if folder.is_file():
+            folder = folder.parent
         if not folder.is_dir():
+            reason = "does not exist" if not folder.exists() else "is not a folder"
             self.session.show_message(
                 QMessageBox.Icon.Warning,
                 "Folder not found",
-                f"“{folder}” is not a folder or no longer exists.",
+                f"“{folder}” {reason}, so there is nothing to open. Choose a folder of photos "
+                "with File › Open Folder, or drop one onto the window.",
             )
             return
         if recursive is not None:

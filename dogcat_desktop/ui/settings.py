@@ -18,6 +18,7 @@ THRESHOLD = "review/unsureBelow"
 ORDER = "view/order"
 AUTO_ADVANCE = "review/autoAdvance"
 EXPORT_FOLDER = "export/folder"
+REOPEN_LAST = "startup/reopenLastFolder"
 
 
 def app_settings() -> QSettings:

@@ -47,6 +47,9 @@ def build_menus(bar: QMenuBar, actions: Actions, preview_toggle: QAction) -> QMe
     for key in (Action.RESCAN, Action.CANCEL_SCAN, Action.RECURSIVE):
         file_menu.addAction(actions[key])
     file_menu.addSeparator()
+    file_menu.addAction(actions[Action.SHOW_IN_FOLDER])
+    file_menu.addAction(actions[Action.OPEN_DEFAULT])
+    file_menu.addSeparator()
     file_menu.addAction(actions[Action.EXPORT])
     file_menu.addSeparator()
     file_menu.addAction(actions[Action.QUIT])

@@ -113,3 +113,77 @@ def test_damaged_labels_are_reported_and_left_alone(qtbot):
     assert title == "Labels not available" and str(store) in text
     assert window.session.corrections is None
     assert store.read_bytes() == b"this is not a database" * 50
+
+
+def test_a_bad_path_at_start_opens_the_window_with_a_message(window, tmp_path):
+    from dogcat_desktop.app import open_at_start
+
+    open_at_start(window, tmp_path / "no such folder", recursive=False)
+    title, text = window.messages[-1]
+    assert title == "Folder not found" and "does not exist" in text
+    assert window.isVisible() and window.session.folder is None
+    assert window.stack.currentIndex() == 0  # the empty page, with its Open button
+
+
+def test_a_photo_at_start_opens_its_folder(window, qtbot, photo_folder):
+    from dogcat_desktop.app import open_at_start
+
+    with qtbot.waitSignal(window.scans.finished, timeout=60_000):
+        open_at_start(window, photo_folder / "cat.2000.jpg", recursive=False)
+    assert window.session.folder == photo_folder
+
+
+def test_the_last_folder_reopens_on_start_unless_turned_off(window, scan, photo_folder, qtbot):
+    from dogcat_desktop.app import open_at_start
+    from dogcat_desktop.ui import settings as keys
+
+    scan(window, photo_folder)
+    window.close()
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.scans.finished, timeout=60_000):
+        open_at_start(again, None, recursive=False)
+    assert again.session.folder == photo_folder and again.session.results.rowCount() == 31
+    again.close()
+
+    again.session.settings.setValue(keys.REOPEN_LAST, False)
+    third = MainWindow(load=False)
+    qtbot.addWidget(third)
+    open_at_start(third, None, recursive=False)
+    assert third.session.folder is None
+
+
+def test_preferences_turn_reopening_off(window, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from dogcat_desktop.ui import dialogs
+    from dogcat_desktop.ui import settings as keys
+
+    def untick_and_ok(dialog) -> int:
+        assert dialog.reopen_box.isChecked()  # on by default
+        dialog.reopen_box.click()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.PreferencesDialog, "exec", untick_and_ok)
+    window.window_actions[Action.PREFERENCES].trigger()
+    assert keys.read_bool(window.session.settings, keys.REOPEN_LAST, True) is False
+
+
+def test_dropping_something_that_is_not_a_folder_says_so(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "gone"))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    title, text = window.messages[-1]
+    assert title == "Cannot open what was dropped" and "gone" in text
+    assert window.session.folder is None

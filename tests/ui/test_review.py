@@ -352,3 +352,27 @@ def test_space_on_a_named_pipe_leaves_the_window_free(
         timer.cancel()
         rescue()  # leave no thread blocked on the pipe
     assert not rescued, "something opened the pipe and waited for a writer"
+
+
+def test_show_in_folder_and_open_with_default_app(window, scan, photo_folder, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True
+    )
+    monkeypatch.setattr("sys.platform", "linux")
+    scan(window, photo_folder)
+    select(window, ["cat.2000.jpg"])
+    menu = window.window_actions.context_menu(window)
+    texts = [action.text().replace("&", "") for action in menu.actions()]
+    assert "Show in Folder" in texts and "Open With Default App" in texts
+
+    window.window_actions[Action.OPEN_DEFAULT].trigger()
+    window.window_actions[Action.SHOW_IN_FOLDER].trigger()
+    assert opened == [str(photo_folder / "cat.2000.jpg"), str(photo_folder)]
+
+    (photo_folder / "cat.2000.jpg").unlink()
+    window.window_actions[Action.OPEN_DEFAULT].trigger()
+    assert len(opened) == 2
+    assert "no longer there" in window.statusBar().currentMessage()
