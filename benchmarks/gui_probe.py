@@ -127,11 +127,14 @@ def main() -> int:
         )
 
     seconds = scan(args.folder)
+    decoded_before = window.thumbnails.decoded
     scroll_s, lateness = scroll_end_to_end(app, window)
     figures.update(
         rows=window.session.results.rowCount(),
         scan_s=seconds,
         scroll_s=scroll_s,
+        # Thumbnails decoded on the way: a page is up for one frame, so some are skipped.
+        scroll_thumbnails=window.thumbnails.decoded - decoded_before,
         **lateness.figures("scroll"),
         peak_rss_mb=peak_rss_mb(),
     )

@@ -366,7 +366,8 @@ def _print_gui(gui: dict) -> None:
         print(f"GUI figures unavailable: {gui['error']}")
         return
     print(
-        f"GUI holding {gui['rows']} photos, scrolled end to end in {gui['scroll_s']:.0f} s: "
+        f"GUI holding {gui['rows']} photos, scrolled end to end in {gui['scroll_s']:.0f} s "
+        f"({gui['scroll_thumbnails']} thumbnails painted on the way): "
         f"peak RSS {gui['peak_rss_mb']:.0f} MB; event-loop stall while scrolling p99 "
         f"{gui['scroll_p99_ms']:.1f} ms, max {gui['scroll_max_ms']:.1f} ms"
     )

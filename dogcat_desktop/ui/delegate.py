@@ -114,6 +114,8 @@ class PhotoDelegate(QStyledItemDelegate):
             )
         if pixmap is None:
             message = "Cannot read\nthis file" if status == ReviewStatus.ERROR else "No preview"
+            if status != ReviewStatus.ERROR and self.thumbnails.put_off:
+                message = ""  # comes with the next paint
             self._paint_empty(painter, box, palette, message)
             return QRectF(box)
         pixmap.setDevicePixelRatio(ratio)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
@@ -44,6 +44,8 @@ class PhotoGrid(QListView):
         self.setMouseTracking(True)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.placeholder = ""
+        self._finish_paint = QTimer(self, singleShot=True, interval=0)
+        self._finish_paint.timeout.connect(self.viewport().update)
         self.set_thumbnail_size(delegate.thumbnail_size)
 
     def set_thumbnail_size(self, size: int) -> None:
@@ -102,7 +104,13 @@ class PhotoGrid(QListView):
         """Letters are review keys here, not 'jump to the file starting with'."""
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        super().paintEvent(event)
+        thumbnails = self.photo_delegate.thumbnails
+        thumbnails.begin_frame()
+        try:
+            super().paintEvent(event)
+        finally:
+            if thumbnails.end_frame():  # some decodes were put off: paint again when idle
+                self._finish_paint.start()
         model = self.model()
         if self.placeholder and (model is None or model.rowCount() == 0):
             painter = QPainter(self.viewport())

@@ -5,10 +5,15 @@ Memory choice: rows do not keep their JPEG thumbnail bytes when a scan cache is 
 the first time a row is painted. Decoded pixmaps live in ``QPixmapCache`` at the size shown,
 under a fixed budget, so scrolling through 10,000 photos never holds more than a few screens of
 pixmaps. Without a cache the rows keep their bytes and the provider uses those.
+
+Each paint of the grid decodes for at most ``FRAME_BUDGET_S``; cells past it are painted empty
+and filled by the next paint, so scrolling fast through 100,000 photos never holds the event
+loop for a whole screenful of decodes (about 1 ms each).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap, QPixmapCache
 
 PIXMAP_BUDGET_KB = 96 * 1024
+FRAME_BUDGET_S = 0.010
 CORNER_RADIUS = 6  # at 256 px; scaled with the thumbnail
 
 
@@ -44,14 +50,36 @@ class ThumbnailProvider:
     def __init__(self, source: ThumbnailSource | None = None) -> None:
         self.source = source
         self.decoded = 0  # how many JPEG decodes happened (the cache's misses)
+        self.deferred = 0  # thumbnails left for the next paint in this one
+        self.put_off = False  # whether the last call returned None for that reason
+        self._deadline: float | None = None
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_BUDGET_KB))
+
+    def begin_frame(self) -> None:
+        """A paint starts: decodes from now on share one frame's budget."""
+        self._deadline = time.monotonic() + FRAME_BUDGET_S
+        self.deferred = 0
+
+    def end_frame(self) -> bool:
+        """The paint is over; True when some thumbnails wait for the next one."""
+        self._deadline = None
+        return self.deferred > 0
+
+    @staticmethod
+    def _key(path: Path, size: int) -> str:
+        return f"dogcat:{size}:{path}"
 
     def pixmap(self, path: Path, size: int, data: bytes | None = None) -> QPixmap | None:
         """The thumbnail scaled to fit ``size`` x ``size``; None when there is none."""
-        key = f"dogcat:{size}:{path}"
+        key = self._key(path, size)
         cached = QPixmap()
+        self.put_off = False
         if QPixmapCache.find(key, cached):
             return cached
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            self.deferred += 1
+            self.put_off = True
+            return None
         if data is None and self.source is not None:
             data = self.source(path)
         if not data:

@@ -1,5 +1,6 @@
-"""The whole grid at once and the photos in view first: a row for every photo as soon as the
-folder is listed, filled in as the scan goes, in the order the person is looking."""
+"""Big folders: the whole grid at once, the photos in view first (a row for every photo as soon
+as the folder is listed, filled in as the scan goes, in the order the person is looking), and
+scrolling that never waits for a screenful of thumbnail decodes."""
 
 from __future__ import annotations
 
@@ -78,3 +79,25 @@ def test_photos_scrolled_into_view_are_classified_before_the_rest(
     last_in_view = max(position[results.row_for_path(p)] for p in in_view)
     # Only the photos already being decoded when the person scrolled come before them.
     assert last_in_view < position[total // 2]
+
+
+def test_a_paint_puts_off_decodes_past_its_budget_and_the_next_one_does_them(
+    qtbot, monkeypatch, photo_sources
+):
+    """Scrolling fast never waits for a screenful of decodes: past the frame's budget a cell is
+    left empty (not 'No preview') and the next paint fills it in."""
+    from dogcat_desktop.core.imaging import decode, encode_thumbnail
+    from dogcat_desktop.ui import thumbnails as module
+
+    data = {p: encode_thumbnail(decode(p).thumbnail) for p in photo_sources[:3]}
+    provider = module.ThumbnailProvider(data.get)
+    provider.clear()
+    monkeypatch.setattr(module, "FRAME_BUDGET_S", -1.0)
+    provider.begin_frame()
+    first = [provider.pixmap(p, 64) for p in data]
+    assert provider.put_off and provider.end_frame()
+    assert first.count(None) == 3  # the budget was spent before the first decode
+    monkeypatch.setattr(module, "FRAME_BUDGET_S", 10.0)
+    provider.begin_frame()
+    assert all(provider.pixmap(p, 64) is not None for p in data)
+    assert not provider.end_frame() and provider.decoded == 3
