@@ -8,11 +8,16 @@ the counts per label and exits, so a packaged build can be checked end to end.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+# numpy's threaded BLAS stalls a busy two-core machine for the personal layer's small fits
+# (see README, "Learning from your labels"); set before anything imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from . import __version__
 

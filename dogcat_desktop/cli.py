@@ -1,4 +1,4 @@
-"""``dogcat-sorter-cli``: classify, sort and undo without a window.
+"""``dogcat-sorter-cli``: classify, label, sort and undo without a window.
 
 Exit status: 0 when every file was handled, 1 when some failed, 2 on bad usage.
 """
@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+# numpy's threaded BLAS stalls a busy two-core machine for a fit this small (see README,
+# "Learning from your labels"); set before anything imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 # A file name that is not valid UTF-8 reaches Python as surrogate escapes; written back as its
@@ -28,7 +33,45 @@ def _open_scanner(use_cache: bool):
     return scanner
 
 
+def _say(message: str) -> None:
+    print(f"dogcat-sorter-cli: {message}", file=sys.stderr)
+
+
+def _open_corrections_quietly():
+    """The person's labels for reading; a damaged store is said once and left out."""
+    from .core.corrections import CorrectionsDamagedError
+    from .core.pipeline import open_corrections
+
+    try:
+        return open_corrections()
+    except CorrectionsDamagedError as exc:
+        _say(f"{exc} Classifying without them.")
+        return None
+
+
+def _personal_layer(model_id: str, enabled: bool):
+    """The fitted personal layer; a damaged file is said once and the bundled model used."""
+    from .core.learning import load_layer, open_personal_store
+
+    loaded = load_layer(open_personal_store(), model_id, enabled=enabled)
+    problem = loaded.layer.status().problem
+    if problem:
+        _say(f"{problem}; using the bundled model alone (dogcat-sorter-cli personal reset)")
+    return loaded
+
+
+def _refill(model_id: str, corrections, reviewed) -> None:
+    """Labels made under an older model learn again from this scan's embeddings."""
+    from .core.learning import LabelBook, open_personal_store
+    from .core.personal import PersonalFileError
+
+    with contextlib.suppress(PersonalFileError, OSError):
+        LabelBook(corrections, open_personal_store(), model_id).refill(reviewed)
+
+
 def _classify(args: argparse.Namespace) -> int:
+    from .core.learning import attach_personal
+    from .core.pipeline import attach_corrections
     from .core.progress import TerminalBar
     from .core.report import RowWriter, row_for
     from .core.scan import expand_paths
@@ -36,7 +79,13 @@ def _classify(args: argparse.Namespace) -> int:
     files = expand_paths(args.paths, args.recursive)
     scanner = _open_scanner(not args.no_cache)
     threshold = args.threshold if args.threshold is not None else scanner.classifier.threshold
+    model_id = scanner.classifier.model_id
+    loaded = _personal_layer(model_id, not args.no_personal)
+    corrections = None if args.no_personal else _open_corrections_quietly()
+    if args.verbose:
+        print(loaded.layer.status().describe(), file=sys.stderr)
     failed = 0
+    seen = []
     with contextlib.ExitStack() as stack:
         output = (
             stack.enter_context(
@@ -47,12 +96,19 @@ def _classify(args: argparse.Namespace) -> int:
         )
         writer = RowWriter(output, args.format)
         bar = TerminalBar(len(files))
-        for done, result in enumerate(scanner.scan(files), start=1):
-            writer.write(row_for(result, threshold))
+        reviewed = attach_personal(
+            attach_corrections(scanner.scan(files), corrections), loaded.layer
+        )
+        for done, item in enumerate(reviewed, start=1):
+            result = item.result
+            writer.write(row_for(result, threshold, item.correction, item.personal))
             failed += result.prediction is None
             bar.update(done)
+            seen.append(item)
         bar.close()
         writer.close()
+    if loaded.state is not None and loaded.state.training.missing():
+        _refill(model_id, corrections, seen)
     if failed:
         print(f"{failed} of {len(files)} files could not be read", file=sys.stderr)
     return EXIT_SOME_FAILED if failed else EXIT_OK
@@ -81,10 +137,11 @@ def _sort(args: argparse.Namespace) -> int:
 def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     from .core.corrections import CorrectionsDamagedError
     from .core.journal import JournalWriteError
+    from .core.learning import attach_personal
     from .core.moves import execute_plan, plan_sort
     from .core.pipeline import attach_corrections, open_corrections
     from .core.progress import TerminalBar
-    from .core.review import ReviewStatus, review_status
+    from .core.review import ReviewStatus, sort_status
     from .core.scan import list_photos
     from .core.stamp import FileStamp
 
@@ -106,28 +163,41 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     threshold = (
         args.min_confidence if args.min_confidence is not None else scanner.classifier.threshold
     )
+    model_id = scanner.classifier.model_id
+    loaded = _personal_layer(model_id, not args.no_personal)
     items: list[tuple[Path, str | None]] = []
     stamps: dict[Path, FileStamp] = {}
     unreadable: list[tuple[Path, str]] = []
-    corrected = 0
+    corrected = learnt = 0
+    seen = []
     bar = TerminalBar(len(files))
-    reviewed = attach_corrections(scanner.scan(files), corrections)
+    reviewed = attach_personal(attach_corrections(scanner.scan(files), corrections), loaded.layer)
     for done, item in enumerate(reviewed, start=1):
         bar.update(done)
         result = item.result
-        status = review_status(result, item.correction, threshold)
+        status = item.status(threshold)
         if status == ReviewStatus.ERROR:
             unreadable.append((result.path, result.error or "unreadable"))
         elif item.correction is not None:
             corrected += 1
-        items.append((result.path, status))
+        elif item.personal is not None and item.personal.changed:
+            learnt += 1
+        items.append((result.path, sort_status(status, item.correction, item.personal)))
         if result.stamp is not None:
             stamps[result.path] = result.stamp
+        seen.append(item)
     bar.close()
+    if loaded.state is not None and loaded.state.training.missing():
+        _refill(model_id, corrections, seen)
     plan = plan_sort(folder, items, stamps)
     print(plan.summary())
     if corrected:
         print(f"  {corrected} photo{'s' if corrected != 1 else ''} labelled by you")
+    if learnt:
+        print(
+            f"  {learnt} photo{'s' if learnt != 1 else ''} labelled by the personal layer"
+            " (the bundled model said otherwise)"
+        )
     for path, reason in unreadable:
         print(f"  cannot read {path}: {reason}")
     if plan.refused:
@@ -153,6 +223,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     progress.close()
     if corrections is not None:
         corrections.follow(report.moved_files)
+    _follow_personal(model_id, corrections, report.moved_files)
     print(report.summary())
     if report.journal_path:
         print(f"To undo: dogcat-sorter-cli undo {folder}")
@@ -182,8 +253,123 @@ def _undo(args: argparse.Namespace) -> int:
         return EXIT_SOME_FAILED
     if corrections is not None:
         corrections.follow(report.restored_files)
+    _follow_personal(None, corrections, report.restored_files)
     problems = report.failures or report.missing or report.left_alone or report.refused
     return EXIT_SOME_FAILED if problems else EXIT_OK
+
+
+def _follow_personal(model_id: str | None, corrections, moves) -> None:
+    """The personal layer's examples follow the photos a sort or an undo moved."""
+    from .core.classifier import model_id_of
+    from .core.learning import LabelBook, open_personal_store
+    from .core.personal import PersonalFileError
+    from .resources import model_dir
+
+    if not moves:
+        return
+    try:
+        book = LabelBook(corrections, open_personal_store(), model_id or model_id_of(model_dir()))
+        book.follow(moves)
+    except (PersonalFileError, OSError) as exc:
+        _say(f"{exc}; the personal layer's examples did not follow the photos")
+
+
+def _label(args: argparse.Namespace) -> int:
+    from .core.corrections import CorrectionsDamagedError, FileVersion
+    from .core.learning import Example, LabelBook, load_layer, open_personal_store
+    from .core.personal import LabelError, PersonalFileError, format_label, parse_label
+    from .core.pipeline import open_corrections
+    from .core.scan import expand_paths
+
+    if args.clear == (args.label is not None):
+        _say("give either --as LABEL or --clear")
+        return EXIT_USAGE
+    label = None
+    if args.label is not None:
+        try:
+            label = format_label(*parse_label(args.label))
+        except LabelError as exc:
+            _say(f"{exc} (for example --as dog, --as cat/Luna)")
+            return EXIT_USAGE
+    files = expand_paths(args.paths)
+    try:
+        corrections = open_corrections()
+    except CorrectionsDamagedError as exc:
+        _say(f"{exc} Nothing was labelled.")
+        return EXIT_SOME_FAILED
+    failed: list[tuple[Path, str]] = []
+    examples: list[Example] = []
+    if label is None:
+        examples = [Example(_version_or_none(path), None) for path in files]
+        from .core.classifier import model_id_of
+        from .resources import model_dir
+
+        model_id = model_id_of(model_dir())
+    else:
+        scanner = _open_scanner(True)
+        model_id = scanner.classifier.model_id
+        for result in scanner.scan(files):
+            if result.prediction is None or result.embedding is None or result.stamp is None:
+                failed.append((result.path, result.error or "it could not be read"))
+                continue
+            version = FileVersion(result.path, result.size, result.stamp.mtime_ns)
+            examples.append(
+                Example(version, label, result.embedding, result.prediction.probabilities)
+            )
+    store = open_personal_store()
+    book = LabelBook(corrections, store, model_id)
+    try:
+        book.set(examples)
+    except PersonalFileError as exc:
+        _say(
+            f"{exc}. The labels were set on the photos, but the personal layer cannot learn"
+            " from them until it is reset (dogcat-sorter-cli personal reset)."
+        )
+        return EXIT_SOME_FAILED
+    for path, reason in failed:
+        _say(f"cannot label {path}: {reason}")
+    done = len(examples)
+    what = f"as {label}" if label else "cleared"
+    print(f"{done} photo{'s' if done != 1 else ''} {what}.")
+    print(load_layer(store, model_id).layer.status().describe())
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _version_or_none(path: Path):
+    from .core.corrections import FileVersion
+
+    try:
+        return FileVersion.of(path)
+    except OSError:
+        return FileVersion(Path(os.path.abspath(path)), 0, 0)
+
+
+def _personal(args: argparse.Namespace) -> int:
+    from .core.classifier import model_id_of
+    from .core.learning import LabelBook, load_layer, open_personal_store
+    from .core.personal import PersonalFileError
+    from .resources import model_dir
+
+    store = open_personal_store()
+    model_id = model_id_of(model_dir())
+    if args.action == "reset":
+        with contextlib.suppress(PersonalFileError):
+            store.load(model_id)  # a damaged file is set aside, not deleted
+        aside = store.reset()
+        print("Personal layer reset: it has forgotten every label it learnt from.")
+        print("The labels on your photos stay; set new ones to teach it again.")
+        if aside is not None:
+            print(f"The damaged file was kept as {aside}.")
+        return EXIT_OK
+    try:
+        if args.action in ("on", "off"):
+            LabelBook(None, store, model_id).update(enabled=args.action == "on")
+    except PersonalFileError as exc:
+        _say(f"{exc}")
+        return EXIT_SOME_FAILED
+    layer = load_layer(store, model_id).layer
+    print(layer.status().describe())
+    return EXIT_SOME_FAILED if layer.status().problem else EXIT_OK
 
 
 def _threshold(text: str) -> float:
@@ -224,13 +410,50 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument(
         "--no-cache", action="store_true", help="ignore and do not update the cache"
     )
+    classify.add_argument(
+        "--no-personal",
+        action="store_true",
+        help="the bundled model alone: no personal layer, no labels you set",
+    )
+    classify.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="say on stderr whether the personal layer is used and how it scores",
+    )
     classify.set_defaults(run=_classify)
+
+    label = commands.add_parser(
+        "label",
+        help="set your own label on photos (the personal layer learns from it)",
+        description="Label photos as the window does: dog, cat, other, or a named pet "
+        "(dog/NAME, cat/NAME). The label wins over the model's for these files, and the "
+        "personal layer learns from it. --clear forgets the labels. A folder labels the "
+        "photos in it.",
+    )
+    label.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    label.add_argument(
+        "--as", dest="label", metavar="LABEL", help="dog, cat, other, dog/NAME or cat/NAME"
+    )
+    label.add_argument("--clear", action="store_true", help="forget the labels of these files")
+    label.set_defaults(run=_label)
+
+    personal = commands.add_parser(
+        "personal",
+        help="the personal layer: status, on, off, reset",
+        description="status says whether the personal layer is used and how it scores on your "
+        "labels; off and on switch it; reset makes it forget what it learnt (the labels on "
+        "your photos stay).",
+    )
+    personal.add_argument("action", choices=("status", "on", "off", "reset"))
+    personal.set_defaults(run=_personal)
 
     sort = commands.add_parser(
         "sort",
         help="move dogs into PATH/dogs and cats into PATH/cats",
         description="Classify the photos in PATH, then move dogs into PATH/dogs/ and cats into "
-        "PATH/cats/. Neither, unsure and unreadable photos stay. Nothing is ever overwritten "
+        "PATH/cats/, and your named pets into PATH/dogs/NAME/, PATH/cats/NAME/. Neither, "
+        "unsure and unreadable photos stay. Nothing is ever overwritten "
         "(a taken name gets ' (1)'), and every move is journaled so 'undo' can reverse it.",
     )
     sort.add_argument("path", type=Path, metavar="PATH")
@@ -243,6 +466,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="move only photos at least this sure (default: the model card's threshold)",
     )
     sort.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
+    sort.add_argument(
+        "--no-personal",
+        action="store_true",
+        help="sort on the bundled model and your labels, without the personal layer",
+    )
     sort.add_argument(
         "--ignore-corrections",
         action="store_true",

@@ -59,6 +59,8 @@ def test_classify_lists_errors_with_reasons_and_exits_1(mixed_folder):
         "p_other",
         "status",
         "error",
+        "source",
+        "name",
     ]
     by_name = {os.path.basename(r["path"]): r for r in rows}
     assert "readme.txt" not in by_name  # non-image skipped silently when not named

@@ -109,7 +109,7 @@ class Classifier:
                 "rebuild the model"
             ) from exc
         self._lock = threading.Lock()
-        self.model_id = hashlib.sha256(model_path.read_bytes()).hexdigest()[:16]
+        self.model_id = model_id_of(model_dir)
 
     @property
     def threshold(self) -> float:
@@ -144,6 +144,12 @@ def _quiet_native_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def model_id_of(model_dir: Path) -> str:
+    """Names the model's version (the scan cache and the personal layer are per model); read
+    without loading it, for commands that need no inference. OSError if it cannot be read."""
+    return hashlib.sha256((model_dir / "model.tflite").read_bytes()).hexdigest()[:16]
 
 
 def to_prediction(probabilities: np.ndarray) -> Prediction:

@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .labels import CLASSES
 from .paths import path_key
+from .personal.labels import LabelError, format_label, parse_label
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (
@@ -92,18 +92,22 @@ class CorrectionStore:
             ).fetchone()
         if row is None or row[1] != version.size or row[2] != version.mtime_ns:
             return None
-        return row[0] if row[0] in CLASSES else None
+        return _valid(row[0])
 
     def set(self, version: FileVersion, label: str | None) -> None:
         """Remember ``label`` for this file version; None forgets any correction."""
         self.set_many([(version, label)])
 
     def set_many(self, changes: Iterable[tuple[FileVersion, str | None]]) -> None:
-        """Several changes in one transaction (a correction applied to a whole selection)."""
-        changes = list(changes)
-        for _, label in changes:
-            if label is not None and label not in CLASSES:
-                raise ValueError(f"unknown label {label!r}; expected one of {CLASSES}")
+        """Several changes in one transaction (a correction applied to a whole selection).
+
+        A label is ``dog``, ``cat``, ``other`` or a named pet (``dog/Rex``); anything else
+        raises ``LabelError`` (a ``ValueError``) before anything is written.
+        """
+        changes = [
+            (version, None if label is None else format_label(*parse_label(label)))
+            for version, label in changes
+        ]
         now = time.time()
         with self._lock:
             self._db.execute("BEGIN")
@@ -142,3 +146,13 @@ class CorrectionStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _valid(label: object) -> str | None:
+    """A stored label as the app uses it; one it cannot parse (another version's) counts as none."""
+    if not isinstance(label, str):
+        return None
+    try:
+        return format_label(*parse_label(label))
+    except LabelError:
+        return None

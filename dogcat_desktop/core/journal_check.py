@@ -3,7 +3,8 @@
 A journal lives in the folder it describes, so whoever handed over the folder could have written
 it. Every record is checked against the folder being sorted: fields of the right JSON types,
 every path strictly inside the folder once links are resolved, temporary files only where a
-copy puts them, created folders only ``dogs/`` and ``cats/``. A folder renamed since the sort
+copy puts them, created folders only ``dogs/``, ``cats/`` and a named pet's folder in one of them
+(``dogs/Rex/``, a name the app would accept). A folder renamed since the sort
 (same device and inode) has its paths carried over to the new name; one copied or moved to
 another disk is not the folder the journal's moves happened in, so its journal is refused.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from dogcat_desktop.core.confine import resolved_inside
 from dogcat_desktop.core.folder_lock import STATE_DIR_NAME
 from dogcat_desktop.core.labels import SORT_FOLDERS
+from dogcat_desktop.core.personal.labels import LabelError, check_name
 from dogcat_desktop.core.transfer import TEMP_PREFIX, TEMP_SUFFIX
 
 METHODS = frozenset({"link", "rename", "copy"})
@@ -152,10 +154,10 @@ def check_record(record: dict, folder: FolderMatch) -> dict:
                     f"a '{op}' record names {record[name]!r}, which is not inside the folder"
                 )
             checked[name] = str(place)
-    if op == "mkdir" and Path(checked["path"]) not in {
-        folder.root / name for name in SORT_FOLDERS.values()
-    }:
-        raise JournalRefusedError(f"a 'mkdir' record names {record['path']!r}, not dogs/ or cats/")
+    if op == "mkdir" and not _sort_folder(Path(checked["path"]), folder.root):
+        raise JournalRefusedError(
+            f"a 'mkdir' record names {record['path']!r}, not dogs/, cats/ or a pet's folder in them"
+        )
     if "tmp" in checked:
         temp = Path(checked["tmp"])
         if (
@@ -168,3 +170,20 @@ def check_record(record: dict, folder: FolderMatch) -> dict:
                 "one the app makes"
             )
     return checked
+
+
+def _sort_folder(path: Path, root: Path) -> bool:
+    """Whether a sort creates ``path``: ``dogs/``, ``cats/``, or ``dogs/NAME``, ``cats/NAME``
+    with a name the app accepts (exactly as it would write it)."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    if not parts or parts[0] not in SORT_FOLDERS.values() or len(parts) > 2:
+        return False
+    if len(parts) == 1:
+        return True
+    try:
+        return check_name(parts[1]) == parts[1]
+    except LabelError:
+        return False

@@ -1,4 +1,5 @@
-"""Planning and carrying out the sort: dogs into ``dogs/``, cats into ``cats/``, nothing lost.
+"""Planning and carrying out the sort: dogs into ``dogs/``, cats into ``cats/``, named pets into
+``dogs/NAME/`` and ``cats/NAME/``, nothing lost.
 
 Planning only reads the disk, so the same plan feeds a dry run and the GUI's preview. Execution
 journals every step before taking it (see ``journal``), never overwrites a file (each photo goes
@@ -26,6 +27,7 @@ from dogcat_desktop.core.journal import (
     utc_now_text,
 )
 from dogcat_desktop.core.labels import SORT_FOLDERS
+from dogcat_desktop.core.personal.labels import LabelError, parse_label
 from dogcat_desktop.core.recovery import placed_identity, recover_interrupted
 from dogcat_desktop.core.review import (
     ALREADY_SORTED,
@@ -112,17 +114,35 @@ def absolute(path: str | os.PathLike[str]) -> Path:
 
 
 def destination_dir(folder: str | os.PathLike[str], label: str | None) -> Path | None:
-    """The folder a label sorts into, or None for photos that stay."""
-    name = SORT_FOLDERS.get(label) if label is not None else None
-    return resolve_folder(folder) / name if name else None
+    """The folder a label sorts into (``dog/Rex`` -> ``dogs/Rex``), or None for photos that stay."""
+    if label is None:
+        return None
+    try:
+        species, name = parse_label(label)
+    except LabelError:
+        return None
+    base = SORT_FOLDERS.get(species)
+    if base is None:
+        return None
+    directory = resolve_folder(folder) / base
+    return directory / name if name else directory
 
 
-def destination_problem(directory: Path) -> str | None:
+def destination_problem(directory: Path, folder: Path | None = None) -> str | None:
     """Why photos may not go into ``directory`` (a link, a file), or None when they may.
 
     With the folder resolved, ``dogs/`` that is a real folder lies inside it; only a link can
-    lead elsewhere, so a link is refused whatever it points at.
+    lead elsewhere, so a link is refused whatever it points at. Given the chosen ``folder``,
+    every level between it and ``directory`` is checked (``dogs/`` before ``dogs/Rex/``).
     """
+    if folder is not None and directory.parent != folder and folder in directory.parents:
+        problem = destination_problem(directory.parent, folder)
+        if problem is not None:
+            return problem
+    return _level_problem(directory)
+
+
+def _level_problem(directory: Path) -> str | None:
     try:
         mode = os.lstat(directory).st_mode
     except FileNotFoundError:
@@ -170,8 +190,9 @@ def plan_sort(
 ) -> SortPlan:
     """Decide where each photo goes; only ``exists`` and link checks touch the disk.
 
-    Each item carries the photo's ``ReviewStatus`` (or just its label): dogs and cats move, the
-    others stay and are counted by reason; None counts as unsure. The folder is resolved once
+    Each item carries the photo's ``ReviewStatus`` (or just its label): dogs and cats move, a
+    named pet (``dog/Rex``, see ``review.sort_status``) into its own folder, the others stay
+    and are counted by reason; None counts as unsure. The folder is resolved once
     and every path is taken inside it. ``stamps`` (by the path as given) are the versions of the
     files that were classified: a file that differs when its turn to move comes stays where it
     is (see ``execute_plan``).
@@ -189,7 +210,7 @@ def plan_sort(
 
     for raw_source, status in items:
         if status is not None and status not in statuses:
-            raise ValueError(f"unknown label {status!r}; expected one of {statuses} or None")
+            parse_label(str(status))  # a named pet, or LabelError (a ValueError)
         source = _in_resolved_folder(absolute(raw_source), named, root, parents)
         if source is None:
             reasons[OUTSIDE] = reasons.get(OUTSIDE, 0) + 1
@@ -208,7 +229,7 @@ def plan_sort(
             reasons[ALREADY_SORTED] = reasons.get(ALREADY_SORTED, 0) + 1
             continue
         if target_dir not in refused:
-            refused[target_dir] = destination_problem(target_dir)
+            refused[target_dir] = destination_problem(target_dir, root)
         names = taken.setdefault(target_dir, set())
         original = target_dir / source.name
         target = original
@@ -226,7 +247,7 @@ def plan_sort(
     plan.staying = sum(reasons.values())
     plan.staying_by_reason = reasons
     plan.refused = {path: reason for path, reason in refused.items() if reason is not None}
-    plan.warnings.extend(plan.refused.values())
+    plan.warnings.extend(dict.fromkeys(plan.refused.values()))  # dogs/ refused once, not per pet
     return plan
 
 
@@ -283,8 +304,16 @@ class SortReport:
         return "\n".join(lines)
 
 
+def _prepare_dirs(directory: Path, folder: Path, writer: JournalWriter) -> None:
+    """Create a destination folder and any folder between it and the chosen one (``dogs/``
+    before ``dogs/Rex/``), each journaled so that undo can remove it again."""
+    if directory.parent != folder and folder in directory.parents:
+        _prepare_dirs(directory.parent, folder, writer)
+    _prepare_dir(directory, writer)
+
+
 def _prepare_dir(directory: Path, writer: JournalWriter) -> None:
-    """Create a destination folder, journaled so that undo can remove it again.
+    """Create one destination folder, journaled so that undo can remove it again.
 
     Checked again before every move, not only in the plan: a link put in its place meanwhile
     must not take a photo out of the folder.
@@ -338,7 +367,7 @@ def execute_plan(
                     report.cancelled = True
                     break
                 try:
-                    final = _execute_one(move, index, writer, dir_errors)
+                    final = _execute_one(move, index, writer, dir_errors, plan.folder)
                 except MoveError as exc:
                     report.failures.append(MoveFailure(move.source, move.destination, exc.reason))
                     writer.append(
@@ -376,7 +405,7 @@ def execute_plan(
 
 
 def _execute_one(
-    move: PlannedMove, seq: int, writer: JournalWriter, dir_errors: dict[Path, str]
+    move: PlannedMove, seq: int, writer: JournalWriter, dir_errors: dict[Path, str], folder: Path
 ) -> Path:
     directory = move.destination.parent
     if directory in dir_errors:
@@ -392,7 +421,7 @@ def _execute_one(
             "stays where it is; scan again to sort it"
         )
     try:
-        _prepare_dir(directory, writer)
+        _prepare_dirs(directory, folder, writer)
     except MoveError as exc:
         dir_errors[directory] = exc.reason
         raise

@@ -17,6 +17,8 @@ from .classifier import Classifier
 from .corrections import FILE_NAME as CORRECTIONS_FILE_NAME
 from .corrections import CorrectionsDamagedError, CorrectionStore, FileVersion
 from .paths import user_cache_dir, user_data_dir
+from .personal import PersonalPrediction, Source
+from .review import ReviewStatus, pet_name, review_status
 from .scan import Scanner, ScanResult
 
 CACHE_FILE_NAME = "scan-cache.sqlite3"
@@ -57,11 +59,27 @@ def open_corrections() -> CorrectionStore | None:
 
 @dataclass(frozen=True)
 class Reviewed:
-    """A scan result with the version of the file it describes and the person's label for it."""
+    """A scan result with the version of the file it describes, the person's label for it, and
+    the personal layer's prediction where the layer has learnt something (see ``learning``)."""
 
     result: ScanResult
     version: FileVersion
     correction: str | None
+    personal: PersonalPrediction | None = None
+
+    @property
+    def source(self) -> Source:
+        """Who decided the label: you, the personal layer, or the bundled model."""
+        if self.correction:
+            return Source.YOU
+        return self.personal.source if self.personal is not None else Source.MODEL
+
+    def status(self, threshold: float) -> ReviewStatus:
+        return review_status(self.result, self.correction, threshold, self.personal)
+
+    def name(self, threshold: float) -> str | None:
+        """The named pet this photo is, when it is one (the person's or a confident guess)."""
+        return pet_name(self.status(threshold), self.correction, self.personal)
 
 
 def attach_corrections(

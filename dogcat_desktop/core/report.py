@@ -14,35 +14,69 @@ import json
 from collections.abc import Iterable
 from typing import IO
 
-from .labels import Status
+from .labels import CLASSES, Status
+from .personal import PersonalPrediction, Source, parse_label
 from .scan import ScanResult
 
-COLUMNS = ("path", "label", "confidence", "p_dog", "p_cat", "p_other", "status", "error")
+# New columns go at the end, so a script that reads them by position keeps working.
+COLUMNS = (
+    "path",
+    "label",
+    "confidence",
+    "p_dog",
+    "p_cat",
+    "p_other",
+    "status",
+    "error",
+    "source",
+    "name",
+)
 
 
-def row_for(result: ScanResult, threshold: float, label: str | None = None) -> dict[str, object]:
-    """One row; ``label`` overrides the model's (a person's correction)."""
+def row_for(
+    result: ScanResult,
+    threshold: float,
+    label: str | None = None,
+    personal: PersonalPrediction | None = None,
+) -> dict[str, object]:
+    """One row. ``label`` is a person's label (``dog``, ``dog/Rex``...), which wins and is sure
+    (source ``you``); else the personal layer's prediction where given, else the model's.
+    The probabilities are those the label was chosen by (the person's leave them as they were)."""
     prediction = result.prediction
+    kind, name = parse_label(label) if label else (None, None)
     if prediction is None:
         return {
             "path": str(result.path),
-            "label": label or "",
+            "label": kind or "",
             "confidence": "",
             "p_dog": "",
             "p_cat": "",
             "p_other": "",
             "status": str(Status.ERROR),
             "error": result.error or "",
+            "source": "",
+            "name": "",
         }
+    probabilities, confidence = prediction.probabilities, prediction.confidence
+    predicted, source = prediction.label, Source.MODEL
+    if personal is not None:
+        probabilities, confidence = personal.probabilities, personal.confidence
+        predicted, source = personal.label, personal.source
+        name = name if kind else personal.name
+    if kind:
+        status, source = Status.OK, Source.YOU
+    else:
+        status = Status.OK if confidence >= threshold else Status.UNSURE
+        name = name if status == Status.OK else None  # an unsure photo is no one's for sure
     return {
         "path": str(result.path),
-        "label": label or prediction.label,
-        "confidence": round(prediction.confidence, 4),
-        "p_dog": round(prediction.p_dog, 4),
-        "p_cat": round(prediction.p_cat, 4),
-        "p_other": round(prediction.p_other, 4),
-        "status": str(result.status(threshold)),
+        "label": kind or predicted,
+        "confidence": round(confidence, 4),
+        **{f"p_{c}": round(p, 4) for c, p in zip(CLASSES, probabilities, strict=True)},
+        "status": str(status),
         "error": "",
+        "source": str(source),
+        "name": name or "",
     }
 
 

@@ -12,8 +12,10 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from .labels import CLASSES
+from .personal.labels import SPECIES, format_label, parse_label
 
 if TYPE_CHECKING:
+    from .personal import PersonalPrediction
     from .scan import ScanResult
 
 
@@ -42,24 +44,55 @@ STAY_REASONS: dict[str, str] = {
 }
 
 
-def review_status(result: ScanResult, correction: str | None, threshold: float) -> ReviewStatus:
+def review_status(
+    result: ScanResult,
+    correction: str | None,
+    threshold: float,
+    personal: PersonalPrediction | None = None,
+) -> ReviewStatus:
     """What the grid shows and what a sort acts on.
 
-    A person's label wins over the model's and is sure by definition; an unreadable file stays
-    an error whatever it is labelled.
+    A person's label (``dog/Rex`` counts as ``dog``) wins over the model's and is sure by
+    definition; next comes the personal layer's prediction where there is one, then the model's.
+    An unreadable file stays an error whatever it is labelled.
     """
     if result.prediction is None:
         return ReviewStatus.ERROR
     if correction:
-        return ReviewStatus(correction)
-    if result.prediction.confidence < threshold:
+        return ReviewStatus(parse_label(correction)[0])
+    label, confidence = result.prediction.label, result.prediction.confidence
+    if personal is not None:
+        label, confidence = personal.label, personal.confidence
+    if confidence < threshold:
         return ReviewStatus.UNSURE
-    return ReviewStatus(result.prediction.label)
+    return ReviewStatus(label)
+
+
+def pet_name(
+    status: str, correction: str | None, personal: PersonalPrediction | None = None
+) -> str | None:
+    """The named pet a dog or cat is: the person's label, else the personal layer's confident
+    suggestion (it gives none when unsure, so such a photo stays in the species folder)."""
+    if status not in SPECIES:
+        return None
+    if correction:
+        return parse_label(correction)[1]
+    if personal is not None and personal.label == status:
+        return personal.name
+    return None
+
+
+def sort_status(
+    status: str, correction: str | None, personal: PersonalPrediction | None = None
+) -> str:
+    """What a sort acts on: the status, or a named pet's label (``dog/Rex``) for ``dogs/Rex/``."""
+    return format_label(str(status), pet_name(status, correction, personal))
 
 
 def sort_label(status: str) -> str | None:
-    """The label a sort moves a photo by: dogs and cats move, the rest stay."""
-    return str(status) if status in CLASSES else None
+    """The label a sort moves a photo by: dogs and cats move (named pets as ``dog/Rex``), the
+    rest stay."""
+    return str(status) if str(status).partition("/")[0] in CLASSES else None
 
 
 def staying_detail(by_reason: Mapping[str, int]) -> str:
