@@ -72,7 +72,9 @@ class Row:
     def label(self) -> str | None:
         if self.result.prediction is None:
             return None
-        return self.correction or self.result.prediction.label
+        if self.correction:
+            return self.correction.partition("/")[0]  # a named pet is its species
+        return self.result.prediction.label
 
     def status(self, threshold: float) -> ReviewStatus:
         return review_status(self.result, self.correction, threshold)

@@ -40,5 +40,6 @@ MARKABLE: tuple[ReviewStatus, ...] = tuple(status for status, s in STYLES.items(
 
 
 def style_of(status: str) -> StatusStyle:
-    """The style of a status or label given as its word ('dog', 'unsure', …)."""
-    return STYLES[ReviewStatus(status)]
+    """The style of a status or label given as its word ('dog', 'unsure', …); a named pet
+    (``dog/Rex``) has its species' style."""
+    return STYLES[ReviewStatus(str(status).partition("/")[0])]
