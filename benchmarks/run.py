@@ -260,7 +260,7 @@ def main() -> int:
     }
 
     print("\ndecoders, file to 224x224 RGB, ms per photo")
-    decoded = decoders.measure(list(folders.values()), 12 if quick else 40)
+    decoded = decoders.measure(list(folders.values()), 12 if quick else 24)
     decoders.print_table(decoded, list(folders.values()))
     figures["decoders"] = decoded
 
