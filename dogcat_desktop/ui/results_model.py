@@ -172,8 +172,9 @@ class ResultsModel(QAbstractListModel):
 
     def add_waiting(self, paths: Sequence[Path]) -> None:
         """A placeholder row for each photo a scan found, so the whole grid can be scrolled
-        before it is classified; ``append`` fills them in."""
-        self.append([Row(ScanResult(path, None, None, None)) for path in paths])
+        before it is classified; ``append`` fills them in. Photos already shown are skipped."""
+        known = self._by_path
+        self.append([Row(ScanResult(p, None, None, None)) for p in paths if p not in known])
 
     def append(self, rows: Sequence[Row]) -> None:
         """New rows go at the end; a row for a path still waiting takes its place."""

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from . import settings as keys
 from .results_model import Row
 from .session import Session
 from .workers import ScanProgress, ScanStats, ScanWorker
+
+# Placeholder rows added per turn of the event loop: in "least sure first" order each costs
+# Python comparisons, and 100,000 at once held the window for seconds.
+WAITING_CHUNK = 500
 
 
 class ScanRun(QObject):
@@ -39,6 +43,9 @@ class ScanRun(QObject):
         worker.finished.connect(self.worker_thread.quit)
         self.worker_thread.finished.connect(worker.deleteLater)
         self.worker_thread.finished.connect(self._thread_done)
+        self._unlisted: list[Path] = []  # found, not yet given a placeholder row
+        self._add_timer = QTimer(self, singleShot=True, interval=0)
+        self._add_timer.timeout.connect(self._add_waiting)
 
     def start(self) -> None:
         self.worker_thread.start()
@@ -53,7 +60,17 @@ class ScanRun(QObject):
 
     def _found(self, paths: list[Path]) -> None:
         if self.active:
-            self.scans.session.results.add_waiting(paths)
+            self._unlisted = paths[::-1]  # taken from the end, first photos first
+            self._add_waiting()
+
+    def _add_waiting(self) -> None:
+        if not self.active:
+            return
+        chunk = self._unlisted[-WAITING_CHUNK:][::-1]
+        del self._unlisted[-WAITING_CHUNK:]
+        self.scans.session.results.add_waiting(chunk)
+        if self._unlisted:
+            self._add_timer.start()
 
     def _listed(self, total: int) -> None:
         if self.active:
@@ -74,6 +91,7 @@ class ScanRun(QObject):
     def _finished(self, cancelled: bool, stats: ScanStats) -> None:
         if self.active:
             self.active = False
+            self._unlisted = []
             self.scans.session.results.drop_waiting()
             self.scans.on_finished(self, cancelled, stats)
 
