@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from .results_model import ResultsModel, Row
@@ -15,6 +17,7 @@ FILTERS: dict[str, str] = {
 
 SORT_ORDERS: dict[str, str] = {"name": "Name", "confidence": "Least sure first"}
 DEFAULT_ORDER = "confidence"
+UNSETTLED = 1.5  # while the order is held: after every settled photo, before errors
 
 
 class ResultsFilter(QSortFilterProxyModel):
@@ -24,12 +27,18 @@ class ResultsFilter(QSortFilterProxyModel):
     the next one comes up: reviewing is one key press per photo. By name, the rows keep the
     scan's own order, which is the listing's (names without regard to case, folder by folder):
     sorting 100,000 rows again through Python comparisons froze the window for seconds.
+
+    While a scan runs, least sure first holds its order (``hold_order``): a photo keeps its
+    place as its result comes in, so nothing moves under the pointer; ``settle_order`` sorts
+    for real, at the scan's end or when the person asks (F5).
     """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._status = "all"
         self._order = "name"
+        # While held: the confidence each settled photo is sorted by; others are UNSETTLED.
+        self._held: dict[Path, float] | None = None
         self.setDynamicSortFilter(True)
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._sort()
@@ -55,8 +64,32 @@ class ResultsFilter(QSortFilterProxyModel):
             raise ValueError(f"unknown sort order {order!r}")
         if order != self._order:
             self._order = order
+            if self._held is not None:
+                self._held = self._live_keys()  # chosen now: sort what is known so far
             self.invalidate()
             self._sort()
+
+    @property
+    def order_held(self) -> bool:
+        return self._held is not None
+
+    def hold_order(self) -> None:
+        """A scan starts: rows stay where they are as results arrive, until ``settle_order``."""
+        self._held = self._live_keys()
+
+    def settle_order(self, keep_holding: bool = False) -> None:
+        """Sort by what is known now; with ``keep_holding`` later results join after these
+        without moving them (the scan goes on), else the order is live again (it ended)."""
+        self._held = self._live_keys() if keep_holding else None
+        if self._order == "confidence":
+            self.invalidate()
+            self._sort()
+
+    def _live_keys(self) -> dict[Path, float]:
+        model = self.sourceModel()
+        if model is None:
+            return {}
+        return {row.path: self._confidence_key(row) for row in model.rows() if not row.waiting}
 
     def _sort(self) -> None:
         self.sort(0 if self._order == "confidence" else -1)
@@ -78,6 +111,11 @@ class ResultsFilter(QSortFilterProxyModel):
     ) -> bool:
         model = self.sourceModel()
         a, b = model.row(left.row()), model.row(right.row())
+        if self._order == "confidence" and self._held is not None:
+            key_a, key_b = self._held.get(a.path, UNSETTLED), self._held.get(b.path, UNSETTLED)
+            if key_a != key_b:
+                return key_a < key_b
+            return left.row() < right.row()  # the listing's order, as they were placed
         if self._order == "confidence":
             key_a, key_b = self._confidence_key(a), self._confidence_key(b)
             if key_a != key_b:

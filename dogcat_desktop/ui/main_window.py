@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         actions, session, scans, view = self.window_actions, self.session, self.scans, self.view
         triggers = {
             Action.OPEN: scans.open_folder_dialog,
-            Action.RESCAN: scans.rescan,
+            Action.RESCAN: self._refresh,
             Action.CANCEL_SCAN: scans.cancel,
             Action.EXPORT: lambda: export_results(session, self),
             Action.QUIT: self.close,
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         status = self.status_widgets
         scans.cleared.connect(self.thumbnails.clear)
         scans.cleared.connect(lambda: self.preview.show_row(None))
+        scans.started.connect(self.proxy.hold_order)
         scans.started.connect(status.scan_started)
         scans.listed.connect(status.scan_listed)
         scans.progress.connect(status.scan_progressed)
@@ -227,7 +228,17 @@ class MainWindow(QMainWindow):
         box = self.toolbar.order_box
         box.setCurrentIndex(max(0, box.findData(key)))
 
+    def _refresh(self) -> None:
+        """F5: while a least-sure-first scan runs, sort what is known (the scan goes on);
+        otherwise scan the folder again."""
+        if self.scans.scanning and self.proxy.order_held and self.proxy.sort_order != "name":
+            self.proxy.settle_order(keep_holding=True)
+            self.session.show_status("Sorted by what is known so far; the scan goes on.", 5000)
+        else:
+            self.scans.rescan()
+
     def _scan_finished(self, _cancelled: bool, _stats: object) -> None:
+        self.proxy.settle_order()
         self.status_widgets.show_progress(False)
         self._update_counts()
         self.review.ensure_current()

@@ -1,4 +1,4 @@
-"""The selected photo, large: a side pane while reviewing and a full window on Space.
+"""The selected photo, large, in the side pane; and the decoding the loupe shares.
 
 Photos are decoded on a worker thread, through the core's safe open: a file that never
 answers (a named pipe called ``x.jpg``) or a huge one never holds up the window.
@@ -6,15 +6,13 @@ answers (a named pipe called ``x.jpg``) or a huge one never holds up the window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -31,7 +29,7 @@ from .results_model import Row
 from .style import MARKABLE, STYLES, style_of
 
 PANE_IMAGE_SIDE = 1024  # decoded once per photo, then scaled to the pane on resize
-DIALOG_IMAGE_SIDE = 2048
+DIALOG_IMAGE_SIDE = 2048  # the loupe's fitted view
 
 
 def load_image(path: Path, max_side: int) -> QImage | None:
@@ -109,10 +107,12 @@ def human_size(size: int) -> str:
 
 
 class ScaledImage(QLabel):
-    """A label that keeps its image fitted to its size, aspect kept."""
+    """A label that keeps its image fitted to its size, aspect kept; ``upscale`` also enlarges
+    a small photo to fill it (the loupe), else it is never drawn larger than it is."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, upscale: bool = False) -> None:
         super().__init__(parent)
+        self.upscale = upscale
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -137,7 +137,8 @@ class ScaledImage(QLabel):
         ratio = self.devicePixelRatioF()
         target = QSize(round(self.width() * ratio), round(self.height() * ratio))
         scaled = self._image
-        if scaled.width() > target.width() or scaled.height() > target.height():
+        larger = scaled.width() > target.width() or scaled.height() > target.height()
+        if larger or self.upscale:
             scaled = scaled.scaled(
                 target,
                 Qt.AspectRatioMode.KeepAspectRatio,
@@ -294,51 +295,3 @@ class PreviewPane(QWidget):
     def _show_image(self, path: Path, image: QImage | None) -> None:
         if self._row is not None and self._row.path == path:
             self.image.set_image(image, "This photo cannot be shown (moved or unreadable).")
-
-
-class PreviewDialog(QDialog):
-    """Space shows the photo as large as the screen allows; Space or Esc closes it, the arrow
-    keys step through the grid (``step`` moves the selection and returns the new path)."""
-
-    def __init__(
-        self,
-        path: Path,
-        step: Callable[[int], Path | None] | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.step = step
-        self.image = ScaledImage()
-        self._loader = ImageLoader(DIALOG_IMAGE_SIDE, self)
-        self._loader.loaded.connect(self._show_image)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.image)
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is not None:
-            self.resize(int(screen.width() * 0.8), int(screen.height() * 0.85))
-        else:
-            self.resize(1000, 750)
-        self.show_path(path)
-
-    def show_path(self, path: Path) -> None:
-        self.path = path
-        self.setWindowTitle(path.name)
-        self.image.set_image(None, "Loading…")
-        self._loader.request(path)
-
-    def _show_image(self, path: Path, image: QImage | None) -> None:
-        if path == self.path:
-            self.image.set_image(image, "This photo cannot be shown.")
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key = event.key()
-        if key in (Qt.Key.Key_Space, Qt.Key.Key_Escape, Qt.Key.Key_Return):
-            self.accept()
-            return
-        if self.step is not None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            path = self.step(-1 if key == Qt.Key.Key_Left else 1)
-            if path is not None:
-                self.show_path(path)
-            return
-        super().keyPressEvent(event)

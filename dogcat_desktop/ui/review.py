@@ -10,9 +10,11 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, QPoint, QT
 from ..core.corrections import FileVersion
 from . import settings as keys
 from .commands import CorrectionCommand
+from .delegate import PhotoDelegate
 from .filter_model import ResultsFilter
 from .grid import PhotoGrid
-from .preview import PreviewDialog, PreviewPane
+from .loupe import LoupeDialog
+from .preview import PreviewPane
 from .session import Session
 
 
@@ -180,8 +182,16 @@ class ReviewController(QObject):
         current = self.grid.currentIndex()
         if not current.isValid():
             return
-        row = self.session.results.row(self.proxy.mapToSource(current).row())
-        PreviewDialog(row.path, self.step, self.grid.window()).exec()
+        LoupeDialog(
+            self.proxy,
+            self.grid.selectionModel(),
+            PhotoDelegate(self.grid.photo_delegate.thumbnails),
+            self.mark,
+            self.step,
+            lambda: self.session.threshold,
+            self.grid.window(),
+        ).exec()
+        self.grid.scrollTo(self.grid.currentIndex())
 
     def step(self, delta: int) -> Path | None:
         """Move the current photo by ``delta`` in the grid's order (for the large preview)."""

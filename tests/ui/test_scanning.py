@@ -155,3 +155,59 @@ def test_a_session_scans_without_a_window(qtbot, photo_folder):
     assert session.folder == photo_folder
     scans.stop_all()  # as the window does on closing: no scan thread outlives its controller
     session.wait_for_tasks()
+
+
+def proxy_paths(window) -> list[str]:
+    return [window.proxy.index(i, 0).data(Role.PATH).name for i in range(window.proxy.rowCount())]
+
+
+def test_least_sure_first_does_not_reshuffle_while_scanning(window, qtbot, photo_folder):
+    """Each result arrives in its row's place; the order settles when the scan ends."""
+    window.view.set_order("confidence")
+    orders: list[list[str]] = []
+    window.scans.progress.connect(lambda _progress: orders.append(proxy_paths(window)))
+    with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS):
+        window.scans.open_folder(photo_folder)
+
+    during = [order for order in orders if len(order) == 31]
+    assert during, "the scan reported no progress with every photo listed"
+    assert all(order == during[0] for order in during)  # nothing moved under the pointer
+    rows = [window.proxy.index(i, 0).data(Role.ROW) for i in range(window.proxy.rowCount())]
+    known = [row.result.prediction.confidence for row in rows if row.result.prediction]
+    assert known == sorted(known) and rows[-1].result.prediction is None  # settled at the end
+
+
+def test_f5_during_a_scan_sorts_what_is_known_and_the_scan_goes_on(
+    window, qtbot, tmp_path, photo_sources
+):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for copy in range(4):
+        for source in photo_sources:
+            shutil.copy2(source, folder / f"{copy}-{source.name}")
+    window.view.set_order("confidence")
+    window.grid.setFocus()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    pressed: list[list[float]] = []
+    finished: list[bool] = []
+
+    def press_f5_once(progress) -> None:
+        if pressed or progress.done < 10 or progress.done >= progress.total - 10:
+            return
+        qtbot.keyClick(window.grid, Qt.Key.Key_F5)
+        rows = [window.proxy.index(i, 0).data(Role.ROW) for i in range(window.proxy.rowCount())]
+        pressed.append([2.0 if row.waiting else row.result.prediction.confidence for row in rows])
+
+    window.scans.progress.connect(press_f5_once)
+    window.scans.finished.connect(lambda cancelled, _stats: finished.append(cancelled))
+    with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS):
+        window.scans.open_folder(folder)
+    qtbot.wait(200)
+
+    assert finished == [False]  # F5 did not start the scan again
+    if not pressed:
+        return  # the scan was too quick to press F5 in the middle of it
+    settled = [key for key in pressed[0] if key < 2.0]
+    assert settled and settled == sorted(settled)  # what was known came first, least sure first
+    assert window.session.results.rowCount() == 120
