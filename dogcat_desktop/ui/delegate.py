@@ -34,6 +34,13 @@ def badge_text(status: ReviewStatus, model_label: str | None) -> str:
     return STYLES[status].name
 
 
+COMPACT_BELOW = 128  # photo width in px under which a cell shows the label badge alone
+
+
+def is_compact(width: float) -> bool:
+    return width < COMPACT_BELOW
+
+
 class PhotoDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails: ThumbnailProvider, parent=None) -> None:
         super().__init__(parent)
@@ -141,10 +148,15 @@ class PhotoDelegate(QStyledItemDelegate):
     def _paint_badges(
         self, painter: QPainter, area: QRectF, row: Row, status: ReviewStatus
     ) -> None:
-        """Label at the photo's top left; confidence, or the 'set by you' mark, at its right."""
+        """Label at the photo's top left; confidence, or the 'set by you' mark, at its right.
+
+        On a small thumbnail the label alone, smaller: two pills would hide the photo (the
+        confidence stays in the tooltip and the side panel).
+        """
+        compact = is_compact(area.width())
         font = QFont(painter.font())
         font.setBold(True)
-        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+        font.setPointSizeF(max(7.0, font.pointSizeF() * (0.75 if compact else 0.9)))
         painter.setFont(font)
         metrics = QFontMetrics(font)
         height = metrics.height() + 4
@@ -161,7 +173,7 @@ class PhotoDelegate(QStyledItemDelegate):
         if row.correction is not None:
             right = area.right() - 4 - height
             self._person_mark(painter, QRectF(max(x, right), y, height, height))
-        elif prediction is not None:
+        elif prediction is not None and not compact:
             text = f"{prediction.confidence:.0%}"
             width = metrics.horizontalAdvance(text) + 10
             right = area.right() - 4 - width

@@ -125,7 +125,7 @@ def build_toolbar(window: QMainWindow, actions: Actions) -> Toolbar:
     for key in (Action.OPEN, Action.RESCAN, Action.CANCEL_SCAN):
         bar.addAction(actions[key])
     recursive = actions[Action.RECURSIVE]
-    recursive_box = QCheckBox("Include subfolders")
+    recursive_box = QCheckBox("Subfolders")
     recursive_box.setToolTip(recursive.toolTip())
     recursive_box.toggled.connect(recursive.setChecked)
     recursive.toggled.connect(recursive_box.setChecked)
@@ -138,6 +138,8 @@ def build_toolbar(window: QMainWindow, actions: Actions) -> Toolbar:
     for name, text in FILTERS.items():
         filter_box.addItem(text, name)
     filter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    # Never squeezed: with its counts ("Unsure (1234)") it must still read whole at 1024 px.
+    filter_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     bar.addWidget(_spaced(QLabel("Show:")))
     bar.addWidget(filter_box)
     order_box = QComboBox()
@@ -152,7 +154,7 @@ def build_toolbar(window: QMainWindow, actions: Actions) -> Toolbar:
     slider.setRange(MIN_THUMBNAIL, MAX_THUMBNAIL)
     slider.setSingleStep(16)
     slider.setPageStep(32)
-    slider.setFixedWidth(110)
+    slider.setFixedWidth(84)
     slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     slider.setToolTip("Thumbnail size (Ctrl+plus / Ctrl+minus)")
     bar.addWidget(_spaced(QLabel("Size:")))
@@ -170,7 +172,8 @@ def build_toolbar(window: QMainWindow, actions: Actions) -> Toolbar:
         sort_button.setFont(font)
     # Secondary commands show only their icon (with a tooltip), so the whole bar, and above all
     # "Sort into Folders", fits a laptop-width window instead of hiding behind the overflow.
-    # Undo Last Sort keeps its label: a bare arrow says nothing about what it would undo.
+    # Undo Last Sort keeps a short label: a bare arrow says nothing about what it would undo.
+    actions[Action.UNDO_SORT].setIconText("Undo Sort")
     for key in (Action.RESCAN, Action.CANCEL_SCAN):
         button = bar.widgetForAction(actions[key])
         if isinstance(button, QToolButton):
@@ -181,7 +184,7 @@ def build_toolbar(window: QMainWindow, actions: Actions) -> Toolbar:
 def _spaced(widget: QWidget) -> QWidget:
     holder = QWidget()
     layout = QVBoxLayout(holder)
-    layout.setContentsMargins(8, 0, 4, 0)
+    layout.setContentsMargins(6, 0, 2, 0)
     layout.addWidget(widget)
     return holder
 

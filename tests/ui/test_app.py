@@ -187,3 +187,37 @@ def test_dropping_something_that_is_not_a_folder_says_so(window, tmp_path):
     title, text = window.messages[-1]
     assert title == "Cannot open what was dropped" and "gone" in text
     assert window.session.folder is None
+
+
+def test_the_whole_toolbar_fits_a_1024_pixel_window(window, scan, photo_folder, qtbot):
+    scan(window, photo_folder)  # the Show box now carries counts
+    window.resize(1024, 700)
+    qtbot.wait(50)
+    bar, box = window.toolbar.bar, window.toolbar.filter_box
+    assert box.isVisible() and box.width() >= box.sizeHint().width()
+    for key in (Action.OPEN, Action.UNDO_SORT, Action.SORT):
+        button = bar.widgetForAction(window.window_actions[key])
+        assert button.isVisible() and button.width() >= button.sizeHint().width(), key
+    assert bar.widgetForAction(window.window_actions[Action.UNDO_SORT]).text() == "Undo Sort"
+
+
+def test_small_thumbnails_show_the_label_badge_alone(window, scan, photo_folder, monkeypatch):
+    from dogcat_desktop.ui.delegate import MIN_THUMBNAIL, PhotoDelegate
+
+    scan(window, photo_folder)
+    pills: list[str] = []
+    real = PhotoDelegate._pill
+
+    def record(self, painter, rect, background, foreground, text):
+        pills.append(text)
+        return real(self, painter, rect, background, foreground, text)
+
+    monkeypatch.setattr(PhotoDelegate, "_pill", record)
+    window.resize(QSize(900, 700))
+    window.view.set_thumbnail_size(MIN_THUMBNAIL)
+    window.grid.grab()
+    assert pills and not any(text.endswith("%") for text in pills)  # the photo stays visible
+    pills.clear()
+    window.view.set_thumbnail_size(256)
+    window.grid.grab()
+    assert any(text.endswith("%") for text in pills)
