@@ -224,6 +224,16 @@ class Journal:
         return any(e.restore is not None and e.restored is None for e in self.entries.values())
 
 
+def moved_files(journal: Journal) -> list[tuple[Path, Path]]:
+    """(where it was, where it is) for each photo the sort put in place and undo has not
+    taken back: what the window's "Last Sort" lists."""
+    return [
+        (Path(entry.move["src"]), Path(entry.done["dst"]))
+        for entry in journal.entries.values()
+        if entry.move is not None and entry.done is not None and entry.restored is None
+    ]
+
+
 def read_journal(
     path: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None
 ) -> Journal:

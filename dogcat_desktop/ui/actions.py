@@ -35,6 +35,7 @@ class Action(Enum):
     PREFERENCES = auto()
     SORT = auto()
     UNDO_SORT = auto()
+    LAST_SORT = auto()
     ZOOM_IN = auto()
     ZOOM_OUT = auto()
     SHORTCUTS = auto()
@@ -181,6 +182,11 @@ def build_actions(window: QWidget, undo_stack: QUndoStack) -> Actions:
             "Ctrl+Shift+M",
             sp.SP_ArrowBack,
             "Put the photos of the last sort back where they were",
+        ),
+        Action.LAST_SORT: add(
+            window,
+            "Show &Last Sort…",
+            tip="Every photo the last sort moved, and where; with Undo beside it",
         ),
         Action.ZOOM_IN: add(window, "&Larger Thumbnails", QKeySequence.StandardKey.ZoomIn),
         Action.ZOOM_OUT: add(window, "&Smaller Thumbnails", QKeySequence.StandardKey.ZoomOut),

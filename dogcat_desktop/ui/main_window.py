@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
             Action.PREFERENCES: self.show_preferences,
             Action.SORT: self.sorting.sort_into_folders,
             Action.UNDO_SORT: self.sorting.undo_last_sort,
+            Action.LAST_SORT: self.sorting.show_last_sort,
             Action.ZOOM_IN: lambda: view.zoom(1),
             Action.ZOOM_OUT: lambda: view.zoom(-1),
             Action.SHORTCUTS: self.show_shortcuts,
@@ -279,6 +280,7 @@ class MainWindow(QMainWindow):
         can_undo_sort = has_folder and not busy and session.has_journal
         undo_sort = actions[Action.UNDO_SORT]
         undo_sort.setEnabled(can_undo_sort)
+        actions[Action.LAST_SORT].setEnabled(can_undo_sort)
         undo_sort.setToolTip(
             "Put the photos of the last sort back where they were (Ctrl+Shift+M)"
             if can_undo_sort

@@ -6,13 +6,15 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QWidget
 
 from ..core import folder_lock
+from ..core.confine import resolve_folder
 from ..core.errors import describe_os_error
-from ..core.journal import JournalWriteError
+from ..core.journal import JournalWriteError, list_journals, moved_files, read_journal
 from ..core.moves import SortPlan, SortReport, execute_plan, plan_sort
 from ..core.review import ALREADY_SORTED, ReviewStatus
 from ..core.transfer import MoveError
 from ..core.undo import UndoReport, undo_last
 from .commands import SortCommand
+from .last_sort import LastSortDialog
 from .scanning import ScanController
 from .session import Session
 from .sort_dialog import SortPreviewDialog, sort_report_text, undo_report_text
@@ -149,6 +151,36 @@ class SortController(QObject):
             lambda exc: self._undo_failed(exc, progress),
             moves_files=True,
         )
+
+    def show_last_sort(self) -> None:
+        """What the newest sort of the folder moved, and where; Undo is one click from it."""
+        session = self.session
+        folder = session.folder
+        if folder is None:
+            return
+        try:
+            infos = list_journals(folder)
+            info = infos[0] if infos else None
+            journal = read_journal(info.path, folder) if info and info.problem is None else None
+        except OSError as exc:
+            session.show_message(QMessageBox.Icon.Warning, "Last Sort", describe_error(exc))
+            return
+        if info is None:
+            session.show_message(
+                QMessageBox.Icon.Information,
+                "Last Sort",
+                "There is no sort of this folder to show (none yet, or it was undone).",
+            )
+            return
+        if journal is None or info.problem is not None:
+            session.show_message(
+                QMessageBox.Icon.Warning, "Last Sort", f"It cannot be shown: {info.problem}."
+            )
+            return
+        moves = moved_files(journal)
+        dialog = LastSortDialog(resolve_folder(folder), info.started, moves, self.dialog_parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.undo_last_sort()
 
     def _progress_dialog(self, text: str, total: int) -> QProgressDialog:
         dialog = QProgressDialog(text, "Stop", 0, total, self.dialog_parent)

@@ -84,6 +84,7 @@ def build_menus(bar: QMenuBar, actions: Actions, preview_toggle: QAction) -> QMe
     sort = bar.addMenu("&Sort")
     sort.addAction(actions[Action.SORT])
     sort.addAction(actions[Action.UNDO_SORT])
+    sort.addAction(actions[Action.LAST_SORT])
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(actions[Action.SHORTCUTS])

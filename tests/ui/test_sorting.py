@@ -315,3 +315,46 @@ def test_ctrl_z_undoes_a_sort_and_the_menu_names_it(window, scan, photo_folder, 
     assert snapshot(photo_folder) == original
     assert not undo.isEnabled()  # a sort is not redone from the stack: sort again instead
     assert not window.window_actions[Action.REDO].isEnabled()
+
+
+def test_last_sort_lists_what_moved_where_and_undoes_it(
+    window, scan, photo_folder, qtbot, answer, monkeypatch
+):
+    from dogcat_desktop.ui import last_sort
+
+    scan(window, photo_folder)
+    original = snapshot(photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+    report = sort(window, qtbot)
+    shown: list[last_sort.LastSortDialog] = []
+
+    def look_then_undo(dialog) -> int:
+        shown.append(dialog)
+        return QDialog.DialogCode.Accepted  # "Undo This Sort"
+
+    monkeypatch.setattr(last_sort.LastSortDialog, "exec", look_then_undo)
+    assert window.window_actions[Action.LAST_SORT].isEnabled()
+    with qtbot.waitSignal(window.sorting.undo_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.LAST_SORT].trigger()
+    (dialog,) = shown
+    tree = dialog.tree
+    branches = {
+        tree.topLevelItem(i).text(0): tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+    }
+    listed = {
+        branch.child(j).text(0) for branch in branches.values() for j in range(branch.childCount())
+    }
+    assert listed == {destination.name for _source, destination in report.moved_files}
+    assert any(name.startswith("cats/ (") for name in branches)
+    assert "cat.2000.jpg" in {
+        branches[name].child(j).text(0)
+        for name in branches
+        if name.startswith("cats/")
+        for j in range(branches[name].childCount())
+    }
+    assert dialog.undo_button.isEnabled() and done.args[0].complete
+    qtbot.waitUntil(
+        lambda: window.scans.current is None and not window.session.busy, timeout=TIMEOUT
+    )
+    assert snapshot(photo_folder) == original
+    assert not window.window_actions[Action.LAST_SORT].isEnabled()

@@ -1,0 +1,74 @@
+"""The "Last Sort" view: every photo the folder's newest sort moved, and where, with Undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class LastSortDialog(QDialog):
+    """Moves grouped by the folder they went to (expanded); "Undo This Sort" accepts."""
+
+    def __init__(
+        self,
+        folder: Path,
+        started: str,
+        moves: list[tuple[Path, Path]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Last Sort")
+        self.resize(620, 480)
+        when = f" on {started[:19].replace('T', ' ')} UTC" if started else ""
+        photos = "1 photo" if len(moves) == 1 else f"{len(moves)} photos"
+        heading = QLabel(f"The last sort of “{folder.name or folder}”{when} moved {photos}:")
+        heading.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("lastSort")
+        self.tree.setHeaderLabels(["Photo", "Came from"])
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        branches: dict[Path, QTreeWidgetItem] = {}
+        for source, destination in moves:
+            directory = destination.parent
+            if directory not in branches:
+                branches[directory] = QTreeWidgetItem(
+                    self.tree, [f"{_relative(directory, folder)}/"]
+                )
+            QTreeWidgetItem(
+                branches[directory], [destination.name, _relative(source.parent, folder) + "/"]
+            )
+        for directory, branch in branches.items():
+            branch.setText(0, f"{_relative(directory, folder)}/ ({branch.childCount()})")
+            branch.setExpanded(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.undo_button = buttons.addButton(
+            "Undo This Sort", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.undo_button.setAutoDefault(False)
+        self.undo_button.setEnabled(bool(moves))
+        buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(buttons)
