@@ -174,16 +174,19 @@ def check_record(record: dict, folder: FolderMatch) -> dict:
 
 def _sort_folder(path: Path, root: Path) -> bool:
     """Whether a sort creates ``path``: ``dogs/``, ``cats/``, or ``dogs/NAME``, ``cats/NAME``
-    with a name the app accepts (exactly as it would write it)."""
+    with a name the app accepts (exactly as it would write it), at the top of the folder or in
+    a subfolder (a sort that gives each subfolder its own)."""
     try:
         parts = path.relative_to(root).parts
     except ValueError:
         return False
-    if not parts or parts[0] not in SORT_FOLDERS.values() or len(parts) > 2:
+    if not parts:
         return False
-    if len(parts) == 1:
+    if parts[-1] in SORT_FOLDERS.values():
         return True
+    if len(parts) < 2 or parts[-2] not in SORT_FOLDERS.values():
+        return False
     try:
-        return check_name(parts[1]) == parts[1]
+        return check_name(parts[-1]) == parts[-1]
     except LabelError:
         return False

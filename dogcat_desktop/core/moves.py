@@ -128,6 +128,17 @@ def destination_dir(folder: str | os.PathLike[str], label: str | None) -> Path |
     return directory / name if name else directory
 
 
+def sorting_base(source: Path, root: Path) -> Path:
+    """Where a photo's ``dogs/`` and ``cats/`` go when each subfolder gets its own: its folder,
+    or, for a photo already in a ``dogs/`` or ``cats/`` (or a pet's folder in one), the folder
+    holding that one."""
+    names = {name.lower() for name in SORT_FOLDERS.values()}
+    for folder in (source.parent, source.parent.parent):  # dogs/x.jpg, dogs/NAME/x.jpg
+        if folder != root and _is_inside(folder, root) and folder.name.lower() in names:
+            return folder.parent
+    return source.parent
+
+
 def destination_problem(directory: Path, folder: Path | None = None) -> str | None:
     """Why photos may not go into ``directory`` (a link, a file), or None when they may.
 
@@ -187,8 +198,12 @@ def plan_sort(
     folder: str | os.PathLike[str],
     items: Iterable[tuple[str | os.PathLike[str], str | None]],
     stamps: Mapping[Path, FileStamp] | None = None,
+    per_subfolder: bool = False,
 ) -> SortPlan:
     """Decide where each photo goes; only ``exists`` and link checks touch the disk.
+
+    By default every dog goes to the folder's own ``dogs/``; ``per_subfolder`` gives each
+    subfolder its own ``dogs/`` and ``cats/`` instead (``sorting_base``).
 
     Each item carries the photo's ``ReviewStatus`` (or just its label): dogs and cats move, a
     named pet (``dog/Rex``, see ``review.sort_status``) into its own folder, the others stay
@@ -220,7 +235,8 @@ def plan_sort(
             continue
         seen_sources.add(key)
         label = sort_label(status) if status is not None else None
-        target_dir = destination_dir(root, label)
+        base = sorting_base(source, root) if per_subfolder else root
+        target_dir = destination_dir(base, label)
         if label is None or target_dir is None:
             reason = str(status or ReviewStatus.UNSURE)
             reasons[reason] = reasons.get(reason, 0) + 1

@@ -104,7 +104,8 @@ class PhotoDelegate(QStyledItemDelegate):
         text_rect = QRect(
             rect.x() + PADDING, box.bottom() + 1 + PADDING // 2, side, option.fontMetrics.height()
         )
-        name = option.fontMetrics.elidedText(row.path.name, Qt.TextElideMode.ElideMiddle, side)
+        caption = index.data(Role.CAPTION) or row.path.name
+        name = option.fontMetrics.elidedText(caption, Qt.TextElideMode.ElideMiddle, side)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, name)
         painter.restore()

@@ -237,7 +237,10 @@ class PreviewPane(QWidget):
         self._loader.loaded.connect(self._show_image)
         self.show_row(None)
 
-    def show_row(self, row: Row | None, threshold: float = 0.8, selected: int = 1) -> None:
+    def show_row(
+        self, row: Row | None, threshold: float = 0.8, selected: int = 1, folder: str = ""
+    ) -> None:
+        """Show ``row``; ``folder`` is its subfolder below the scanned folder ('' at the top)."""
         previous = self._row.path if self._row is not None else None
         self._row = row
         self._threshold = threshold
@@ -255,7 +258,8 @@ class PreviewPane(QWidget):
             return
         result = row.result
         self.name.setText(result.path.name)
-        parts = [human_size(result.size)]
+        parts = [f"In {folder}/"] if folder else []
+        parts.append(human_size(result.size))
         if result.width and result.height:
             parts.append(f"{result.width} × {result.height}")
         if selected > 1:

@@ -45,6 +45,7 @@ class Role(IntEnum):
     ERROR = LABEL + 8  # error text or None
     THUMBNAIL = LABEL + 9  # JPEG bytes kept in the row, or None (then fetched from the cache)
     ROW = LABEL + 10  # the Row itself; never None for a valid index
+    CAPTION = LABEL + 11  # the name under the thumbnail: with its folder when names repeat
 
 
 @dataclass
@@ -97,6 +98,8 @@ class ResultsModel(QAbstractListModel):
         self._rows: list[Row] = []
         self._by_path: dict[Path, int] = {}
         self._threshold = DEFAULT_THRESHOLD
+        self.root: Path | None = None  # the folder scanned, for showing subfolders
+        self._names: Counter[str] = Counter()
 
     # Qt interface ------------------------------------------------------------------------------
 
@@ -135,7 +138,25 @@ class ResultsModel(QAbstractListModel):
             return result.thumbnail
         if role == Role.ROW:
             return row
+        if role == Role.CAPTION:
+            return self.caption(row)
         return None
+
+    def folder_of(self, row: Row) -> str:
+        """The photo's subfolder below the scanned folder ('trip/day 2'), '' at the top."""
+        if self.root is None:
+            return ""
+        try:
+            relative = row.path.parent.relative_to(self.root)
+        except ValueError:
+            return ""
+        return "" if relative == Path(".") else relative.as_posix()
+
+    def caption(self, row: Row) -> str:
+        """The file name, led by its folder when another photo has the same name."""
+        name = row.path.name
+        folder = self.folder_of(row) if self._names[name] > 1 else ""
+        return f"{folder}/{name}" if folder else name
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -193,6 +214,7 @@ class ResultsModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
         for offset, row in enumerate(new):
             self._by_path[row.path] = first + offset
+            self._names[row.path.name] += 1
         self._rows.extend(new)
         self.endInsertRows()
 
@@ -208,11 +230,13 @@ class ResultsModel(QAbstractListModel):
             del self._rows[first : last + 1]
             self.endRemoveRows()
         self._by_path = {row.path: n for n, row in enumerate(self._rows)}
+        self._names = Counter(row.path.name for row in self._rows)
 
     def clear(self) -> None:
         self.beginResetModel()
         self._rows = []
         self._by_path = {}
+        self._names = Counter()
         self.endResetModel()
 
     def set_corrections(self, changes: Iterable[tuple[Path, str | None]]) -> None:
@@ -232,13 +256,15 @@ class ResultsModel(QAbstractListModel):
 
     def _tooltip(self, row: Row) -> str:
         result = row.result
+        folder = self.folder_of(row)
+        where = f"{result.path}" + (f"\nIn {folder}/" if folder else "")
         if row.waiting:
-            return f"{result.path}\nNot classified yet"
+            return f"{where}\nNot classified yet"
         if result.prediction is None:
-            return f"{result.path}\nCould not be read: {result.error}"
+            return f"{where}\nCould not be read: {result.error}"
         p = result.prediction
         lines = [
-            str(result.path),
+            where,
             f"Dog {p.p_dog:.0%} · Cat {p.p_cat:.0%} · Neither {p.p_other:.0%}",
         ]
         if row.correction:

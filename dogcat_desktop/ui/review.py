@@ -162,7 +162,7 @@ class ReviewController(QObject):
         results = self.session.results
         row = results.row(self.proxy.mapToSource(current).row())
         selected = len(self.grid.selectionModel().selectedIndexes())
-        self.preview.show_row(row, results.threshold, selected)
+        self.preview.show_row(row, results.threshold, selected, results.folder_of(row))
 
     def current_path(self) -> Path | None:
         current = self.grid.currentIndex()

@@ -192,6 +192,7 @@ class ScanController(QObject):
             return
         self.stop(wait=True)
         session.results.clear()
+        session.results.root = session.folder
         self.cleared.emit()
         if session.scanner is None:
             if session.model_error:

@@ -19,6 +19,7 @@ ORDER = "view/order"
 AUTO_ADVANCE = "review/autoAdvance"
 EXPORT_FOLDER = "export/folder"
 REOPEN_LAST = "startup/reopenLastFolder"
+PER_SUBFOLDER = "sort/perSubfolder"
 
 
 def app_settings() -> QSettings:

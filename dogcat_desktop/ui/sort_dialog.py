@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -29,6 +30,7 @@ from ..core.undo import UndoReport
 from .style import STYLES, style_of
 
 MAX_LISTED = 15
+REPLAN = 2  # the preview's answer when the person changed where subfolders' photos go
 # Keys that press a focused button in Qt's styles; never a way to start moving photos.
 PRESSING_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
 
@@ -60,9 +62,12 @@ class SortPreviewDialog(QDialog):
     destination (a link, a file) turns the dialog into a refusal with no way to go on.
     """
 
-    def __init__(self, plan: SortPlan, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, plan: SortPlan, parent: QWidget | None = None, per_subfolder: bool = False
+    ) -> None:
         super().__init__(parent)
         self.plan = plan
+        self.per_subfolder = per_subfolder
         self.setWindowTitle("Sort into Folders")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
@@ -100,6 +105,24 @@ class SortPreviewDialog(QDialog):
         counts.addWidget(stay, line, 1)
         counts.setColumnStretch(1, 1)
         layout.addLayout(counts)
+
+        # Offered when photos come from subfolders: one dogs/ and cats/ at the top, or a pair in
+        # each subfolder. Changing it ends the dialog with REPLAN; the new plan is shown next.
+        self.per_subfolder_box = QCheckBox("Give each subfolder its own dogs/ and cats/")
+        self.per_subfolder_box.setObjectName("perSubfolder")
+        self.per_subfolder_box.setChecked(per_subfolder)
+        self.per_subfolder_box.setToolTip(
+            "Off: every dog goes to one dogs/ at the top of the folder. On: photos in trip/ go to "
+            "trip/dogs/ and trip/cats/. Remembered for next time."
+        )
+        self.per_subfolder_box.toggled.connect(self._choose_per_subfolder)
+        from_subfolders = any(
+            move.source.parent != plan.folder
+            and move.source.parent.name not in SORT_FOLDERS.values()
+            for move in plan.moves
+        )
+        self.per_subfolder_box.setVisible(from_subfolders or per_subfolder)
+        layout.addWidget(self.per_subfolder_box)
 
         self.files = self._file_list(plan)
         self.files_toggle = QToolButton()
@@ -154,6 +177,10 @@ class SortPreviewDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.cancel_button.installEventFilter(self)
+
+    def _choose_per_subfolder(self, on: bool) -> None:
+        self.per_subfolder = on
+        self.done(REPLAN)
 
     def _confirm(self) -> None:
         if self.move_button.isEnabled():
@@ -276,12 +303,14 @@ def destination_lines(plan: SortPlan) -> list[tuple[str, int, str]]:
     to the top, 'dogs/ in 3 folders' when each subfolder has its own."""
     lines = []
     for label, name in SORT_FOLDERS.items():
-        folders = [d for d in plan.counts_by_destination if d.name == name]
+        # dogs/, a subfolder's dogs/, or a named pet's folder inside one (dogs/Rex/)
+        folders = [d for d in plan.counts_by_destination if name in (d.name, d.parent.name)]
         count = sum(plan.counts_by_destination[d] for d in folders)
-        if len(folders) <= 1:
-            where = f"<b>{_relative(folders[0], plan.folder) if folders else name}/</b>"
+        roots = sorted({d if d.name == name else d.parent for d in folders})
+        if len(roots) <= 1:
+            where = f"<b>{_relative(roots[0], plan.folder) if roots else name}/</b>"
         else:
-            where = f"<b>{name}/</b> in {len(folders)} folders"
+            where = f"<b>{name}/</b> in {len(roots)} folders"
         lines.append((label, count, where))
     return lines
 

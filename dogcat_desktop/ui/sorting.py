@@ -13,11 +13,12 @@ from ..core.moves import SortPlan, SortReport, execute_plan, plan_sort
 from ..core.review import ALREADY_SORTED, ReviewStatus
 from ..core.transfer import MoveError
 from ..core.undo import UndoReport, undo_last
+from . import settings as keys
 from .commands import SortCommand
 from .last_sort import LastSortDialog
 from .scanning import ScanController
 from .session import Session
-from .sort_dialog import SortPreviewDialog, sort_report_text, undo_report_text
+from .sort_dialog import REPLAN, SortPreviewDialog, sort_report_text, undo_report_text
 
 
 def describe_error(exc: BaseException) -> str:
@@ -72,12 +73,23 @@ class SortController(QObject):
         rows = session.results.rows()
         items = [(row.path, row.status(threshold)) for row in rows]
         stamps = {row.path: row.result.stamp for row in rows if row.result.stamp}
-        return plan_sort(session.folder, items, stamps)
+        return plan_sort(session.folder, items, stamps, per_subfolder=self.per_subfolder)
 
-    def confirm_sort(self, plan: SortPlan) -> bool:
-        """Show the preview; tests replace ``SortPreviewDialog.exec`` to answer it."""
-        dialog = SortPreviewDialog(plan, self.dialog_parent)
-        return dialog.exec() == QDialog.DialogCode.Accepted
+    @property
+    def per_subfolder(self) -> bool:
+        """Each subfolder gets its own dogs/ and cats/ (remembered), else one pair at the top."""
+        return keys.read_bool(self.session.settings, keys.PER_SUBFOLDER, False)
+
+    def confirm_sort(self, plan: SortPlan) -> SortPlan | None:
+        """Show the preview; the plan to carry out, or None. Choosing where subfolders' photos
+        go plans again and shows the new plan. Tests replace ``SortPreviewDialog.exec``."""
+        while True:
+            dialog = SortPreviewDialog(plan, self.dialog_parent, self.per_subfolder)
+            answer = dialog.exec()
+            if answer != REPLAN:
+                return plan if answer == QDialog.DialogCode.Accepted else None
+            self.session.settings.setValue(keys.PER_SUBFOLDER, dialog.per_subfolder)
+            plan = self.build_plan()
 
     def confirm_without_corrections(self, reason: str) -> bool:
         """Ask before a sort that would ignore the labels a person set by hand; No is the
@@ -119,9 +131,11 @@ class SortController(QObject):
             return
         # A refused destination (a link, a file) stops the whole sort, as on the command line:
         # the preview says why and offers no way to go on.
-        if not self.confirm_sort(plan) or plan.refused:
+        confirmed = self.confirm_sort(plan)
+        if confirmed is None or confirmed.refused:
             self.sort_finished.emit(None)
             return
+        plan = confirmed
         self.scans.stop(wait=True)
         progress = self._progress_dialog("Moving photos…", len(plan.moves))
         task = session.run_task(

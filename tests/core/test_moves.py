@@ -386,3 +386,35 @@ def test_empty_plan_writes_no_journal(folder: Path) -> None:
     report = execute_plan(plan)
     assert report.moved == 0 and report.journal_path is None
     assert not list((folder / ".dogcat-sorter").glob("journal-*"))
+
+
+def test_per_subfolder_sorting_gives_each_folder_its_own_dogs_and_cats(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    for relative in ("top.jpg", "trip/a.jpg", "trip/b.jpg", "trip/dogs/c.jpg", "home/d.jpg"):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(relative)
+    labels = {"top.jpg": "dog", "a.jpg": "dog", "b.jpg": "cat", "c.jpg": "cat", "d.jpg": "dog"}
+    items = [(path, labels[path.name]) for path in sorted(root.rglob("*.jpg"))]
+    before = snapshot(root)
+
+    plan = plan_sort(root, items, per_subfolder=True)
+    where = {move.source.name: move.destination.relative_to(root).as_posix() for move in plan.moves}
+    assert where == {
+        "top.jpg": "dogs/top.jpg",
+        "a.jpg": "trip/dogs/a.jpg",
+        "b.jpg": "trip/cats/b.jpg",
+        "c.jpg": "trip/cats/c.jpg",  # a cat found in trip/dogs joins trip/cats, not dogs/cats
+        "d.jpg": "home/dogs/d.jpg",
+    }
+    report = execute_plan(plan)
+    assert report.moved == 5 and not report.failures
+    assert (root / "trip" / "cats" / "c.jpg").read_text() == "trip/dogs/c.jpg"
+
+    one_place = plan_sort(root, [(p, labels[p.name]) for p in sorted(root.rglob("*.jpg"))])
+    assert {m.destination.parent.relative_to(root).as_posix() for m in one_place.moves} <= {
+        "dogs",
+        "cats",
+    }
+    from dogcat_desktop.core.undo import undo_last
+
+    assert undo_last(root).complete and snapshot(root) == before

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QTreeWidget
 from support import snapshot
 
@@ -15,6 +16,7 @@ from dogcat_desktop.core import folder_lock, moves
 from dogcat_desktop.core.review import sort_label
 from dogcat_desktop.ui import sort_dialog
 from dogcat_desktop.ui.actions import Action
+from dogcat_desktop.ui.commands import CorrectionCommand
 from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
 
 TIMEOUT = 60_000
@@ -358,3 +360,52 @@ def test_last_sort_lists_what_moved_where_and_undoes_it(
     )
     assert snapshot(photo_folder) == original
     assert not window.window_actions[Action.LAST_SORT].isEnabled()
+
+
+def test_subfolders_show_their_folder_and_the_preview_offers_per_subfolder_sorting(
+    window, scan, tmp_path, photo_sources, qtbot, monkeypatch
+):
+    from dogcat_desktop.ui import settings as keys
+    from dogcat_desktop.ui.results_model import Role
+
+    folder = tmp_path / "pets"
+    cat, dog = photo_sources[0], photo_sources[10]
+    for sub in ("trip", "home"):
+        (folder / sub).mkdir(parents=True)
+        shutil.copy2(cat, folder / sub / "pet.jpg")
+    shutil.copy2(dog, folder / "dog.jpg")
+    scan(window, folder, recursive=True)
+    results = window.session.results
+    trip = results.row(results.row_for_path(folder / "trip" / "pet.jpg"))
+    index = results.index(results.row_for_path(trip.path))
+    assert index.data(Role.CAPTION) == "trip/pet.jpg"  # two photos are called pet.jpg
+    top = results.index(results.row_for_path(folder / "dog.jpg"))
+    assert top.data(Role.CAPTION) == "dog.jpg"
+    assert "In trip/" in index.data(Qt.ItemDataRole.ToolTipRole)
+    window.grid.selectionModel().setCurrentIndex(
+        window.proxy.mapFromSource(index), QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+    qtbot.waitUntil(lambda: "In trip/" in window.preview.details.text(), timeout=5000)
+    for path in (folder / "trip" / "pet.jpg", folder / "home" / "pet.jpg"):
+        row = results.row(results.row_for_path(path))
+        window.session.undo_stack.push(
+            CorrectionCommand(window.review.apply_corrections, [(row.version, None, "cat")], "cat")
+        )
+
+    previews = []
+
+    def choose_per_subfolder_then_move(dialog):
+        previews.append(dialog)
+        if len(previews) == 1:
+            assert dialog.per_subfolder_box.isVisibleTo(dialog)
+            dialog.per_subfolder_box.click()  # plans again; the next preview shows it
+            return dialog.result()
+        assert dialog.per_subfolder_box.isChecked()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(sort_dialog.SortPreviewDialog, "exec", choose_per_subfolder_then_move)
+    report = sort(window, qtbot)
+    assert len(previews) == 2 and report.moved >= 2
+    assert (folder / "trip" / "cats" / "pet.jpg").exists()
+    assert (folder / "home" / "cats" / "pet.jpg").exists()
+    assert keys.read_bool(window.session.settings, keys.PER_SUBFOLDER, False) is True
