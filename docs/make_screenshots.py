@@ -1,4 +1,5 @@
-"""Drive the real app and grab the README's screenshots: scanning, reviewing, the sort preview.
+"""Drive the real app and grab the README's screenshots: scanning, reviewing, the loupe, the
+sort preview.
 
     xvfb-run -a -s "-screen 0 1280x800x24" python docs/make_screenshots.py [OUT_DIR]
 
@@ -61,6 +62,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(SCRATCH))
+    from dogcat_desktop.ui.delegate import PhotoDelegate
+    from dogcat_desktop.ui.loupe import LoupeDialog
     from dogcat_desktop.ui.main_window import MainWindow
     from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
 
@@ -112,16 +115,34 @@ def main() -> int:
     wait(ms=400)
     window.grab().save(str(out / "reviewing.png"))
 
+    loupe = LoupeDialog(
+        window.proxy,
+        selection,
+        PhotoDelegate(window.thumbnails),
+        window.review.mark,
+        window.review.step,
+        lambda: window.session.threshold,
+        window,
+    )
+    loupe.resize(1100, 760)
+    loupe.show()
+    wait(ms=900)
+    loupe.grab().save(str(out / "loupe.png"))
+    loupe.close()
+
     plan = window.sorting.build_plan()
     dialog = SortPreviewDialog(plan, window)
     dialog.show()
+    dialog.files_toggle.click()  # the files per destination, as a person would open them
+    for number in range(dialog.files.topLevelItemCount()):
+        dialog.files.topLevelItem(number).setExpanded(number == 0)
     wait(ms=300)
     dialog.grab().save(str(out / "sort-preview.png"))
     dialog.close()
     window.close()
     app.quit()
     shutil.rmtree(SCRATCH, ignore_errors=True)
-    print(f"wrote scanning.png, reviewing.png and sort-preview.png to {out}")
+    print(f"wrote scanning.png, reviewing.png, loupe.png and sort-preview.png to {out}")
     return 0
 
 

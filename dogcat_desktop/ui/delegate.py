@@ -34,7 +34,7 @@ def badge_text(status: ReviewStatus, model_label: str | None) -> str:
     return STYLES[status].name
 
 
-COMPACT_BELOW = 128  # photo width in px under which a cell shows the label badge alone
+COMPACT_BELOW = 128  # thumbnail size in px under which a cell shows the label badge alone
 
 
 def is_compact(width: float) -> bool:
@@ -154,7 +154,7 @@ class PhotoDelegate(QStyledItemDelegate):
         On a small thumbnail the label alone, smaller: two pills would hide the photo (the
         confidence stays in the tooltip and the side panel).
         """
-        compact = is_compact(area.width())
+        compact = is_compact(self.thumbnail_size)  # the cell's size: alike for every photo
         font = QFont(painter.font())
         font.setBold(True)
         font.setPointSizeF(max(7.0, font.pointSizeF() * (0.75 if compact else 0.9)))
