@@ -409,3 +409,16 @@ def test_subfolders_show_their_folder_and_the_preview_offers_per_subfolder_sorti
     assert (folder / "trip" / "cats" / "pet.jpg").exists()
     assert (folder / "home" / "cats" / "pet.jpg").exists()
     assert keys.read_bool(window.session.settings, keys.PER_SUBFOLDER, False) is True
+
+
+def test_nothing_to_sort_after_a_sort_gives_no_stale_hint(
+    window, scan, photo_folder, qtbot, answer
+):
+    scan(window, photo_folder)
+    window.session.set_threshold(0.34)  # nothing unsure: every photo has a label
+    assert sort(window, qtbot) is not None
+
+    assert sort(window, qtbot) is None
+    title, text = window.messages[-1]
+    assert title == "Nothing to sort"
+    assert "unsure" not in text and "D or C" not in text
