@@ -1,7 +1,8 @@
-"""The bundled model on the held-out test set, through the app's own ``classify`` path.
+"""The bundled model on the held-out test sources, through the app's own ``classify`` path.
 
-Test set: ``dogs-vs-cats/validation`` plus the slice of ``other`` that training set aside by
-hash (the same function and salt training used, so no training decision saw these photos).
+The test sources are whole collections named in ``training/splits.txt`` that training never saw
+(not even to choose the threshold), so these figures say how the model does on other people's
+photos. Kaggle's validation 1,000 is checked too, as the in-distribution line.
 """
 
 from __future__ import annotations
@@ -15,10 +16,24 @@ import pytest
 from support import BUNDLED_MODEL as MODEL
 
 from dogcat_desktop import cli
-from dogcat_desktop.core.labels import CLASSES
+from dogcat_desktop.core.labels import CLASSES, SORT_FOLDERS
 from training import data as datasets
+from training.calibration import expected_calibration_error
+from training.sources import load_split
 
 CARD = json.loads((MODEL / "model_card.json").read_text()) if MODEL.exists() else None
+
+# The issue's targets, and the floor this model is held to where it falls short of one (the gap
+# is reported in the README); a floor is never looser than what the model measured when built.
+TARGETS = {
+    "cat_dog_accuracy": 0.985,
+    "pets_unsure": 0.04,
+    "other_recognised": 0.98,
+    "wrong_moves": 0.005,
+    "kaggle_accuracy": 0.990,
+    "ece": 0.02,
+}
+FLOORS = dict(TARGETS)
 
 pytestmark = [
     pytest.mark.accuracy,
@@ -26,71 +41,105 @@ pytestmark = [
 ]
 
 
+def _group(shared_data: Path, group: str) -> dict[Path, str]:
+    split = load_split(shared_data)
+    examples = split.group(group)
+    assert len(examples) == CARD["data"][group]["files"]
+    assert datasets.file_list_hash(examples) == CARD["data"][group]["file_list_sha256"]
+    return {e.path.resolve(): e.class_name for e in examples}
+
+
+def _classify(truth: dict[Path, str], out: Path) -> dict[Path, dict]:
+    status = cli.main(["classify", "--no-cache", *map(str, truth), "--output", str(out)])
+    assert status == 0
+    with out.open() as stream:
+        rows = {Path(row["path"]).resolve(): row for row in csv.DictReader(stream)}
+    assert set(rows) == set(truth)
+    return rows
+
+
 @pytest.fixture(scope="module")
 def test_set(shared_data) -> dict[Path, str]:
-    """Test file -> true class, rebuilt exactly as training split it."""
-    truth = {}
-    validation, _ = datasets.discover([shared_data / "dogs-vs-cats" / "validation"])
-    other, _ = datasets.discover([shared_data / "other"])
-    fraction = CARD["training"]["config"]["test_slices"]["other"]
-    _, other_slice = datasets.split_fraction(other, fraction, salt="test-slice")
-    for example in (*validation, *other_slice):
-        truth[example.path] = example.class_name
-    assert len(truth) == CARD["data"]["test"]["files"]
-    assert (
-        datasets.file_list_hash([*validation, *other_slice])
-        == (CARD["data"]["test"]["file_list_sha256"])
-    )
-    return truth
+    return _group(shared_data, "test")
 
 
 @pytest.fixture(scope="module")
 def classified(test_set, tmp_path_factory) -> dict[Path, dict]:
-    out = tmp_path_factory.mktemp("classify") / "rows.csv"
-    # The class folders are named explicitly: a recursive scan skips top-level cats/ and dogs/,
-    # which are where the app itself sorts photos to.
-    folders = sorted({str(p.parent) for p, label in test_set.items() if label != "other"})
-    others = [str(p) for p, label in test_set.items() if label == "other"]
-    status = cli.main(["classify", "--no-cache", *folders, *others, "--output", str(out)])
-    assert status == 0
-    with out.open() as stream:
-        return {Path(row["path"]).resolve(): row for row in csv.DictReader(stream)}
+    return _classify(test_set, tmp_path_factory.mktemp("classify") / "test.csv")
 
 
-def test_cats_and_dogs_accuracy(test_set, classified):
-    pets = [p for p, label in test_set.items() if label != "other"]
-    correct = sum(classified[p]["label"] == test_set[p] for p in pets)
-    accuracy = correct / len(pets)
-    print(f"cats+dogs accuracy {accuracy:.4f} on {len(pets)} photos")
-    assert accuracy >= 0.985
+def _figures(truth: dict[Path, str], rows: dict[Path, dict]) -> dict[str, float]:
+    pets = [p for p, label in truth.items() if label != "other"]
+    others = [p for p, label in truth.items() if label == "other"]
+    moved_wrong = [
+        p
+        for p, row in rows.items()
+        if row["status"] == "ok" and row["label"] in SORT_FOLDERS and row["label"] != truth[p]
+    ]
+    probs = np.array([[float(rows[p][f"p_{c}"]) for c in CLASSES] for p in truth])
+    labels = np.array([CLASSES.index(truth[p]) for p in truth])
+    return {
+        "cat_dog_accuracy": sum(rows[p]["label"] == truth[p] for p in pets) / len(pets),
+        "pets_unsure": sum(rows[p]["status"] == "unsure" for p in pets) / len(pets),
+        "other_recognised": sum(rows[p]["label"] == "other" for p in others) / len(others),
+        "wrong_moves": len(moved_wrong) / len(truth),
+        "ece": expected_calibration_error(probs, labels),
+    }
 
 
-def test_other_recognised_as_neither(test_set, classified):
-    others = [p for p, label in test_set.items() if label == "other"]
-    recognised = sum(classified[p]["label"] == "other" for p in others) / len(others)
-    print(f"other recognised {recognised:.4f} on {len(others)} photos")
-    assert recognised >= 0.97
+@pytest.fixture(scope="module")
+def figures(test_set, classified) -> dict[str, float]:
+    measured = _figures(test_set, classified)
+    print("held-out test sources:", {k: round(v, 4) for k, v in measured.items()})
+    return measured
 
 
-def test_card_matches_what_the_app_measures(test_set, classified):
-    pets = [p for p, label in test_set.items() if label != "other"]
-    accuracy = sum(classified[p]["label"] == test_set[p] for p in pets) / len(pets)
-    assert abs(accuracy - CARD["test"]["cat_dog_accuracy"]) < 0.002
+@pytest.mark.parametrize("name", ["cat_dog_accuracy", "other_recognised"])
+def test_at_least(figures, name):
+    assert figures[name] >= FLOORS[name], f"{name} {figures[name]:.4f} (target {TARGETS[name]})"
+
+
+@pytest.mark.parametrize("name", ["pets_unsure", "wrong_moves", "ece"])
+def test_at_most(figures, name):
+    assert figures[name] <= FLOORS[name], f"{name} {figures[name]:.4f} (target {TARGETS[name]})"
+
+
+def test_kaggle_validation_still_right(shared_data, tmp_path):
+    truth = _group(shared_data, "reference")
+    rows = _classify(truth, tmp_path / "kaggle.csv")
+    accuracy = sum(rows[p]["label"] == truth[p] for p in truth) / len(truth)
+    print(f"Kaggle validation accuracy {accuracy:.4f} on {len(truth)} photos")
+    assert accuracy >= FLOORS["kaggle_accuracy"]
+
+
+def test_card_matches_what_the_app_measures(figures):
+    card = CARD["evaluation"]["test"]
+    for name in ("cat_dog_accuracy", "other_recognised", "pets_unsure", "wrong_moves"):
+        assert abs(figures[name] - card[name]) < 0.003, name
+
+
+def test_threshold_comes_from_validation_not_test():
+    choice = CARD["threshold_choice"]
+    assert CARD["threshold"] == choice["validation_point"]["threshold"]
+    assert choice["validation_point"]["precision"] >= 0.995
+    assert not set(CARD["data"]["test"]["sources"]) & set(CARD["data"]["validation"]["sources"])
 
 
 def test_exported_model_matches_keras(test_set):
     keras = pytest.importorskip("keras")
+    import training.model  # noqa: F401 - registers the model's custom layer
     from dogcat_desktop.core.classifier import Classifier
     from dogcat_desktop.core.imaging import load_pixels
 
     paths = sorted(test_set)[::13][:100]
     pixels = np.stack([load_pixels(p) for p in paths])
-    lite = Classifier(MODEL).run(pixels)["probabilities"]
+    lite = Classifier(MODEL).run(pixels)
     reference = keras.saving.load_model(MODEL / "model.keras").predict(
         pixels.astype(np.float32), batch_size=25, verbose=0
-    )["probabilities"]
+    )
     assert len(paths) == 100
-    difference = np.abs(lite - reference).max()
+    difference = np.abs(lite["probabilities"] - reference["probabilities"]).max()
     print(f"max abs probability difference LiteRT vs Keras: {difference:.2e}")
     assert difference < 1e-3
-    assert reference.shape[1] == len(CLASSES)
+    assert reference["probabilities"].shape[1] == len(CLASSES)
+    assert lite["embedding"].shape == (100, 1280)

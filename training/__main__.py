@@ -1,146 +1,117 @@
-"""``python -m training``: rebuild the classifier from folders of labelled photos."""
+"""``python -m training``: rebuild the classifier from the shared photos and ``splits.toml``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 from .export import FORMATS
 from .train import Config, run
 
 EPILOG = """\
-example (the bundled model, on a machine without internet):
-  python -m training \\
-      --data ../shared/data/dogs-vs-cats/train --data ../shared/data/more-dogs-vs-cats \\
-      --data ../shared/data/other --test ../shared/data/dogs-vs-cats/validation \\
-      --base-weights ../shared/weights/mobilenet_v2_1.00_224_no_top.weights.h5 \\
-      --out resources/model
+example (the bundled model, what `make model` runs, on a machine without internet):
+  python -m training --data-dir ../shared/data \\
+      --base-weights ../shared/weights/mobilenet_v2_1.00_224.weights.h5 --out resources/model
 """
 
+DEFAULT_CACHE = Path.home() / ".cache" / "dogcat-training"
 
-def _slice(text: str) -> tuple[str, float]:
-    name, _, fraction = text.partition("=")
-    try:
-        value = float(fraction)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected CLASS=FRACTION, got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError("the fraction must be in [0, 1)")
-    return name, value
+
+def _default(name: str):
+    """A Config field's default, so the command line can never disagree with the dataclass."""
+    field = next(f for f in fields(Config) if f.name == name)
+    if field.default is MISSING:
+        raise KeyError(name)
+    return field.default
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m training",
         description=(
-            "Rebuild the dog / cat / neither classifier: MobileNetV2 with ImageNet weights, a new "
-            "three-class head (phase 1, base frozen), then fine-tuning of the top of the base "
-            "(phase 2, low learning rate), early stopping, temperature calibration, evaluation "
-            "on a held-out test set, and export for the app."
+            "Rebuild the dog / cat / neither classifier: the frozen ImageNet MobileNetV2 embeds "
+            "every photo (and augmented views of the training photos, cached on disk); a linear "
+            "head reads the embedding and the ImageNet classifier's grouped evidence; it is "
+            "stopped and calibrated on the validation sources, which also choose the move "
+            "threshold; the test sources are only reported. Which collection is in which group "
+            "is written in training/splits.toml."
         ),
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
-        "--data",
+        "--data-dir",
         type=Path,
-        action="append",
         required=True,
         metavar="DIR",
-        help="training root (repeatable). A class is a folder (cats/cat, dogs/dog, other) or a "
-        "Kaggle-style name (cat.123.jpg). The early-stopping validation split is carved out of "
-        "these by a hash of each file's path.",
+        help="folder the globs of the splits file are relative to",
     )
     p.add_argument(
-        "--test",
+        "--splits",
         type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="test root (repeatable) that no training decision sees; only evaluated at the end",
+        default=_default("splits_file"),
+        metavar="TOML",
+        help="which sources train, validate and test",
     )
     p.add_argument(
-        "--test-slice",
-        type=_slice,
-        action="append",
-        metavar="CLASS=FRACTION",
-        help="also move this fraction of a class from the training roots into the test set, "
-        "chosen by a hash of the path (default: other=0.2)",
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("resources/model"),
-        metavar="DIR",
-        help="output folder (default: resources/model)",
+        "--out", type=Path, default=Path("resources/model"), metavar="DIR", help="output folder"
     )
     p.add_argument(
         "--base-weights",
-        default="imagenet",
+        default=_default("base_weights"),
         metavar="imagenet|PATH",
-        help="ImageNet weights for the MobileNetV2 base: 'imagenet' downloads Keras's file "
-        "(needs internet); or a path to a no-top .weights.h5 file",
-    )
-    p.add_argument(
-        "--val-fraction",
-        type=float,
-        default=0.15,
-        help="share of the training roots held out for early stopping and calibration "
-        "(default: 0.15)",
+        help="MobileNetV2 ImageNet weights with the 1000-class top: 'imagenet' "
+        "downloads Keras's file (needs internet), or a .weights.h5 path",
     )
     p.add_argument(
         "--views",
         type=int,
-        default=5,
-        help="cached copies of each training photo: 1 plain + N-1 augmented by rotation, "
-        "flip, zoom, shift, contrast and brightness (default: 5)",
+        default=_default("views"),
+        help="cached views per training photo: plain, flipped, and N-2 augmented "
+        "(crops, zoom-outs, colour, blur, low resolution, JPEG quality)",
     )
-    p.add_argument("--seed", type=int, default=1337, help="random seed (default: 1337)")
+    p.add_argument("--seed", type=int, default=_default("seed"), help="random seed")
+    p.add_argument("--l2", type=float, default=_default("l2"), help="head weight decay")
     p.add_argument(
-        "--head-epochs", type=int, default=40, help="phase 1 maximum epochs (default: 40)"
-    )
-    p.add_argument(
-        "--fine-tune-epochs", type=int, default=30, help="phase 2 maximum epochs (default: 30)"
-    )
-    p.add_argument("--head-lr", type=float, default=1e-3, help="phase 1 Adam learning rate")
-    p.add_argument(
-        "--fine-tune-lr",
+        "--learning-rate",
         type=float,
-        default=5e-5,
-        help="phase 2 Adam learning rate (default: 5e-5)",
+        default=_default("learning_rate"),
+        help="head Adam learning rate",
+    )
+    p.add_argument(
+        "--max-steps", type=int, default=_default("max_steps"), help="head full-batch steps at most"
     )
     p.add_argument(
         "--patience",
         type=int,
-        default=4,
-        help="early stopping: epochs without a better validation loss (default: 5)",
+        default=_default("patience"),
+        help="early stopping: steps without a better validation loss",
     )
-    p.add_argument("--batch-size", type=int, default=32, help="phase 2 batch size")
     p.add_argument(
-        "--unsure-threshold",
+        "--target-precision",
         type=float,
-        default=0.8,
-        help="confidence below which the app calls a photo 'unsure' (default: 0.8)",
+        default=_default("target_precision"),
+        help="each moved folder at least this right on the validation sources",
     )
     p.add_argument(
         "--formats",
-        default="tflite",
-        help=f"comma-separated export formats besides .keras: {', '.join(FORMATS)} "
-        "(default: tflite, the app's runtime)",
+        default=",".join(_default("formats")),
+        help=f"comma-separated export formats besides .keras: {', '.join(FORMATS)}",
     )
     p.add_argument(
         "--cache-dir",
         type=Path,
-        default=Path.home() / ".cache" / "dogcat-training",
-        help="where decoded photos are cached between runs",
+        default=DEFAULT_CACHE,
+        help="where decoded photos and embeddings are cached between runs",
     )
-    p.add_argument("--no-cache", action="store_true", help="decode every photo afresh")
+    p.add_argument("--no-cache", action="store_true", help="decode and embed every photo afresh")
     p.add_argument(
-        "--max-per-class",
+        "--max-per-source",
         type=int,
-        default=None,
-        help="use at most N photos per class and split (quick smoke runs)",
+        default=_default("max_per_source"),
+        help="use at most N photos per source (quick smoke runs)",
     )
     return p
 
@@ -152,24 +123,20 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser().error(f"unknown format(s): {', '.join(sorted(unknown))}")
     config = Config(
-        roots=args.data,
-        test_roots=args.test,
+        data_dir=args.data_dir,
         out_dir=args.out,
+        splits_file=args.splits,
         base_weights=args.base_weights,
-        test_slices=dict(args.test_slice) if args.test_slice else {"other": 0.2},
-        val_fraction=args.val_fraction,
         views=args.views,
         seed=args.seed,
-        head_epochs=args.head_epochs,
-        head_lr=args.head_lr,
-        fine_tune_epochs=args.fine_tune_epochs,
-        fine_tune_lr=args.fine_tune_lr,
+        l2=args.l2,
+        learning_rate=args.learning_rate,
+        max_steps=args.max_steps,
         patience=args.patience,
-        batch_size=args.batch_size,
-        unsure_threshold=args.unsure_threshold,
+        target_precision=args.target_precision,
         formats=formats,
         cache_dir=None if args.no_cache else args.cache_dir,
-        max_per_class=args.max_per_class,
+        max_per_source=args.max_per_source,
     )
     run(config, log=lambda line: print(line, flush=True))
     return 0

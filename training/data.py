@@ -27,6 +27,7 @@ class Example:
     label: int  # index into CLASSES
     root: Path
     key: str  # path relative to its root, '/'-separated; what splits hash
+    source: str = ""  # the collection it belongs to (splits.toml), when known
 
     @property
     def class_name(self) -> str:
@@ -77,7 +78,8 @@ def split_fraction(
 ) -> tuple[list[Example], list[Example]]:
     """Split off about ``fraction`` of the examples (of ``classes`` only, if given) by hash."""
     wanted = set(classes) if classes is not None else None
-    kept, taken = [], []
+    kept: list[Example] = []
+    taken: list[Example] = []
     for example in examples:
         eligible = wanted is None or example.label in wanted
         (taken if eligible and bucket(example.key, salt) < fraction else kept).append(example)

@@ -1,49 +1,81 @@
-"""What a rebuild reports: test figures, the model card, and the two PNGs."""
+"""What a rebuild reports: held-out figures per source, the model card, and the figures."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import platform
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
+from dogcat_desktop.core.imaging import INPUT_SIZE
 from dogcat_desktop.core.labels import CLASSES
 
 from . import data as datasets
+from .calibration import expected_calibration_error
+from .features import EMBEDDING_SIZE, IMAGENET_GROUPS
+from .pixels import DecodedSet
+from .sources import Split
+from .threshold import MOVABLE, ThresholdChoice, curve
+
+OTHER = CLASSES.index("other")
 
 
-def evaluate(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
-    """Per-class accuracy, confusion matrix and the figures the product targets are about."""
+def _figures(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
+    """The product's figures for one set of photos: what `classify` says and `sort` does."""
     predicted = probs.argmax(axis=1)
-    confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
-    np.add.at(confusion, (labels, predicted), 1)
-    per_class = {
-        name: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else None
-        for i, name in enumerate(CLASSES)
-    }
-    pets = labels != CLASSES.index("other")
-    confident = probs.max(axis=1) >= threshold
+    sure = probs.max(axis=1) >= threshold
+    pets = labels != OTHER
+    moved = sure & np.isin(predicted, MOVABLE)
+    others = ~pets
+
+    def share(mask: np.ndarray, of: np.ndarray) -> float | None:
+        return float(mask[of].mean()) if of.any() else None
+
     return {
         "photos": len(labels),
-        "accuracy": float((predicted == labels).mean()),
-        "cat_dog_accuracy": float((predicted[pets] == labels[pets]).mean()) if pets.any() else None,
-        "other_recognised": per_class["other"],
-        "per_class_accuracy": per_class,
+        "per_class": {name: int((labels == i).sum()) for i, name in enumerate(CLASSES)},
+        "accuracy": float((predicted == labels).mean()) if len(labels) else None,
+        "cat_dog_accuracy": share(predicted == labels, pets),
+        "other_recognised": share(predicted == OTHER, others),
+        "pets_unsure": share(~sure, pets),
+        "pets_moved_right": share(moved & (predicted == labels), pets),
+        "wrong_moves": float((moved & (predicted != labels)).mean()) if len(labels) else None,
+    }
+
+
+def evaluate(probs: np.ndarray, labels: np.ndarray, sources: np.ndarray, threshold: float) -> dict:
+    """Overall and per-source figures, the confusion matrix and the calibration error."""
+    confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
+    np.add.at(confusion, (labels, probs.argmax(axis=1)), 1)
+    return {
+        **_figures(probs, labels, threshold),
+        "ece": expected_calibration_error(probs, labels) if len(labels) else None,
+        "threshold": threshold,
+        "per_source": {
+            str(name): _figures(probs[sources == name], labels[sources == name], threshold)
+            for name in dict.fromkeys(sources.tolist())
+        },
         "confusion_matrix": {
             "rows_true_cols_predicted": list(CLASSES),
             "counts": confusion.tolist(),
         },
-        "threshold": {
-            "unsure_below": threshold,
-            "unsure_fraction": float((~confident).mean()),
-            "accuracy_when_sure": float((predicted[confident] == labels[confident]).mean())
-            if confident.any()
-            else None,
-        },
     }
+
+
+def one_line(group: str, figures: dict) -> str:
+    def pct(key: str) -> str:
+        value = figures.get(key)
+        return "-" if value is None else f"{value:.2%}"
+
+    return (
+        f"{group}: cats+dogs {pct('cat_dog_accuracy')}, other recognised "
+        f"{pct('other_recognised')}, pets unsure {pct('pets_unsure')}, wrong moves "
+        f"{pct('wrong_moves')}, ECE {pct('ece')}"
+    )
 
 
 def _versions() -> dict[str, str]:
@@ -55,90 +87,126 @@ def _versions() -> dict[str, str]:
 
 
 def model_card(
-    *, config, splits, failures, evaluation, calibration, histories, files, training_seconds
+    *,
+    config: dict,
+    split: Split,
+    failures: list[tuple[Path, str]],
+    evaluation: dict,
+    calibration: dict,
+    threshold: ThresholdChoice,
+    head_steps: int,
+    files: dict[str, str],
+    training_seconds: float,
 ) -> dict:
-    from .model import CUT_LAYER, EMBEDDING_SIZE
-    from .train import config_summary
-
-    def describe(examples):
-        roots: dict[str, dict[str, int]] = {}
-        for example in examples:
-            per = roots.setdefault(str(example.root), {name: 0 for name in CLASSES})
-            per[example.class_name] += 1
-        return {
+    """The card the app reads (classes, threshold) and people read (data, figures)."""
+    groups = {}
+    for group, sources in split.counts().items():
+        examples = split.group(group)
+        groups[group] = {
             "files": len(examples),
             "per_class": datasets.counts(examples),
-            "roots": roots,
+            "sources": sources,
             "file_list_sha256": datasets.file_list_hash(examples),
         }
-
+    chosen = next((p for p in threshold.curve if p.threshold == threshold.threshold), None)
     return {
         "name": "DogCat Sorter classifier",
-        "architecture": "MobileNetV2 (alpha 1.0, 224x224, ImageNet weights) + dropout + dense(3)",
+        "architecture": (
+            "MobileNetV2 (alpha 1.0, 224x224, ImageNet weights, frozen); its ImageNet classifier "
+            "summed into groups (" + ", ".join(IMAGENET_GROUPS) + ", rest) as log-evidence; "
+            "a linear head on [1280-d embedding, group log-evidence]; temperature scaling"
+        ),
         "classes": list(CLASSES),
         "input": {
-            "size": [224, 224],
+            "size": [INPUT_SIZE, INPUT_SIZE],
             "channels": "RGB",
             "range": "0..255 float32; normalisation to [-1, 1] is inside the model",
             "preprocessing": "dogcat_desktop.core.imaging.decode",
         },
         "outputs": {"probabilities": len(CLASSES), "embedding": EMBEDDING_SIZE},
         "files": files,
-        "data": {name: describe(examples) for name, examples in splits.items()},
+        "threshold": threshold.threshold,
+        "threshold_choice": {
+            "rule": "lowest confidence at which each moved folder is at least "
+            f"{config['target_precision']:.1%} right on the validation sources",
+            "reached": threshold.reached,
+            "validation_point": asdict(chosen) if chosen else None,
+        },
+        "data": {"data_dir": config["data_dir"], "splits_file": config["splits_file"], **groups},
         "unreadable_files": [{"path": str(p), "reason": r} for p, r in failures],
-        "test": evaluation,
+        "evaluation": evaluation,
         "calibration": calibration,
-        "threshold": config.unsure_threshold,
         "training": {
-            "fine_tuned_from": CUT_LAYER,
-            "epochs": {phase: len(h.get("loss", [])) for phase, h in histories},
+            "head_steps": head_steps,
             "seconds": round(training_seconds, 1),
-            "config": config_summary(config),
+            "config": config,
         },
         "versions": _versions(),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
 
-def plot_curves(histories: list[tuple[str, dict]], path: Path) -> None:
-    """Accuracy and loss, train vs validation, with both phases on one epoch axis."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), dpi=90)
-    offset = 0
-    boundaries = []
-    series: dict[str, list[float]] = {}
-    for _, history in histories:
-        for key in ("accuracy", "val_accuracy", "loss", "val_loss"):
-            series.setdefault(key, []).extend(history.get(key, []))
-        offset += len(history.get("loss", []))
-        boundaries.append(offset)
-    epochs = np.arange(1, offset + 1)
-    for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
-        ax.plot(epochs, series[metric], label="train", color="#1f77b4")
-        ax.plot(epochs, series[f"val_{metric}"], label="validation", color="#d62728")
-        for boundary in boundaries[:-1]:
-            ax.axvline(boundary + 0.5, color="grey", linestyle="--", linewidth=1)
-            ax.text(boundary + 0.7, ax.get_ylim()[1], "fine-tuning", va="top", fontsize=8)
-        ax.set_xlabel("epoch")
-        ax.set_title(metric)
-        ax.grid(alpha=0.3)
-        ax.legend()
+    return plt
+
+
+def plot_curves(history: dict[str, list[float]], path: Path) -> None:
+    """Head loss per step, training views vs validation sources."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=90)
+    ax.plot(history["loss"], label="training views", color="#1f77b4")
+    ax.plot(history["val_loss"], label="validation sources", color="#d62728")
+    ax.set_xlabel("step (full batch)")
+    ax.set_ylabel("cross-entropy")
+    ax.set_title("head fit")
+    ax.grid(alpha=0.3)
+    ax.legend()
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
-def plot_predictions(test, probs: np.ndarray, path: Path, count: int = 48) -> None:
+def plot_coverage(
+    choice: ThresholdChoice, test_probs: np.ndarray, test_labels: np.ndarray, path: Path
+) -> None:
+    """Share of cat and dog photos moved vs precision of the worse folder, as the threshold runs."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.2), dpi=90)
+    for title, points, colour in (
+        ("validation sources", choice.curve, "#d62728"),
+        ("test sources", curve(test_probs, test_labels), "#1f77b4"),
+    ):
+        ax.plot(
+            [p.coverage for p in points],
+            [p.precision for p in points],
+            label=title,
+            color=colour,
+        )
+        at = min(points, key=lambda p: abs(p.threshold - choice.threshold))
+        ax.plot(at.coverage, at.precision, "o", color=colour)
+    ax.axhline(0.995, color="grey", linestyle="--", linewidth=1)
+    ax.set_title(
+        f"Moved photos: coverage vs precision (dots: threshold {choice.threshold:.3f})",
+        fontsize=10,
+    )
+    ax.set_xlabel("share of cat and dog photos moved to the right folder")
+    ax.set_ylabel("precision of the worse folder")
+    ax.set_ylim(0.97, 1.001)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_predictions(test: DecodedSet, probs: np.ndarray, path: Path, count: int = 48) -> None:
     """A grid of test photos with prediction and confidence; every error first, in red."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     predicted = probs.argmax(axis=1)
     wrong = np.flatnonzero(predicted != test.labels)
     right = np.flatnonzero(predicted == test.labels)

@@ -10,58 +10,77 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
+from support import SHARED, require
+
 from dogcat_desktop.core.classifier import Classifier
 from dogcat_desktop.core.imaging import load_pixels
 from training.__main__ import main
 
 pytestmark = pytest.mark.training
 
+SPLITS = """\
+# group source glob
+train       kaggle      kaggle/*.jpg
+train       scenes      scenes/other/*.jpg
+validation  pets        pets/*/*.jpg
+validation  bees        bees/other/*.jpg
+test        held-pets   held/*/*.jpg
+test        held-other  held-other/other/*.jpg
+reference   kaggle-val  kaggle-val/*/*.jpg
+"""
+
 
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory, shared_data):
-    """A few dozen shared photos in both layouts the trainer reads (folders and Kaggle names)."""
+    """A few shared photos per source, in both layouts the trainer reads (folders, Kaggle names)."""
     root = tmp_path_factory.mktemp("tiny")
-    train, test = root / "train", root / "test"
-    source = shared_data / "dogs-vs-cats" / "train"
+    kaggle = shared_data / "dogs-vs-cats" / "train"
     for label in ("cats", "dogs"):
-        (test / label).mkdir(parents=True)
-        photos = sorted((source / label).glob("*.jpg"))
-        flat = train / "kaggle"
-        flat.mkdir(parents=True, exist_ok=True)
-        for photo in photos[:14]:
-            shutil.copy(photo, flat)  # cat.N.jpg / dog.N.jpg: labelled by name
-        for photo in photos[14:20]:
-            shutil.copy(photo, test / label)
-    other = train / "other" / "scenes"
-    other.mkdir(parents=True)
-    for photo in sorted((shared_data / "other" / "intel-scenes").glob("*.jpg"))[:20]:
-        shutil.copy(photo, other)
-    (other / "broken.jpg").write_bytes(b"\xff\xd8 not really")
-    return train, test
+        photos = sorted((kaggle / label).glob("*.jpg"))
+        for folder, chosen in (("kaggle", photos[:8]), (f"pets/{label}", photos[8:11])):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            for photo in chosen:
+                shutil.copy(photo, root / folder)  # kaggle/: labelled by the name cat.N.jpg
+        for folder, chosen in (
+            (f"held/{label}", photos[11:14]),
+            (f"kaggle-val/{label}", photos[14:16]),
+        ):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            for photo in chosen:
+                shutil.copy(photo, root / folder)
+    scenes = sorted((shared_data / "other" / "intel-scenes").glob("*.jpg"))
+    bees = sorted((shared_data / "other" / "hymenoptera").glob("*.jpg"))
+    for folder, chosen in (
+        ("scenes/other", scenes[:12]),
+        ("bees/other", bees[:4]),
+        ("held-other/other", scenes[12:16]),
+    ):
+        (root / folder).mkdir(parents=True)
+        for photo in chosen:
+            shutil.copy(photo, root / folder)
+    (root / "scenes" / "other" / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    (root / "splits.txt").write_text(SPLITS)
+    return root
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, tiny_data, base_weights):
-    train, test = tiny_data
+def trained(tmp_path_factory, tiny_data):
+    weights = require(SHARED / "weights" / "mobilenet_v2_1.00_224.weights.h5")
     out = tmp_path_factory.mktemp("model")
     status = main(
         [
-            "--data",
-            str(train),
-            "--test",
-            str(test),
+            "--data-dir",
+            str(tiny_data),
+            "--splits",
+            str(tiny_data / "splits.txt"),
             "--base-weights",
-            str(base_weights),
+            str(weights),
             "--out",
             str(out),
             "--views",
-            "2",
-            "--head-epochs",
-            "1",
-            "--fine-tune-epochs",
-            "1",
-            "--val-fraction",
-            "0.25",
+            "3",
+            "--max-steps",
+            "20",
             "--no-cache",
             "--formats",
             "tflite,onnx",
@@ -78,28 +97,33 @@ def test_every_output_is_written(trained):
         "model.onnx",
         "model_card.json",
         "curves.png",
+        "coverage.png",
         "predictions.png",
     ):
         assert (trained / name).stat().st_size > 1000, name
     card = json.loads((trained / "model_card.json").read_text())
     assert card["classes"] == ["dog", "cat", "other"]
     assert card["input"]["size"] == [224, 224]
-    assert card["data"]["test"]["per_class"]["other"] > 0  # the 'other' test slice was taken
-    assert card["data"]["train"]["file_list_sha256"] != card["data"]["test"]["file_list_sha256"]
+    assert card["data"]["test"]["sources"]["held-other"] == {"dog": 0, "cat": 0, "other": 4}
+    assert card["data"]["train"]["sources"]["kaggle"] == {"dog": 8, "cat": 8, "other": 0}
+    assert not card["data"]["data_dir"].startswith("/")  # relative to where training ran
     assert [f["reason"] for f in card["unreadable_files"]] == [
         "not an image, or a format this app cannot read"
     ]
-    matrix = np.array(card["test"]["confusion_matrix"]["counts"])
-    assert matrix.shape == (3, 3) and matrix.sum() == card["test"]["photos"]
+    test = card["evaluation"]["test"]
+    matrix = np.array(test["confusion_matrix"]["counts"])
+    assert matrix.shape == (3, 3) and matrix.sum() == test["photos"] == 10
+    assert set(test["per_source"]) == {"held-pets", "held-other"}
     assert card["calibration"]["temperature"] > 0
-    assert set(card["training"]["epochs"]) == {"phase 1", "phase 2"}
+    assert 0.5 <= card["threshold"] < 1
 
 
 def test_export_runs_in_app_runtime_and_matches_keras(trained, tiny_data):
     import keras
 
-    _, test = tiny_data
-    pixels = np.stack([load_pixels(p) for p in sorted(test.rglob("*.jpg"))[:6]])
+    import training.model  # noqa: F401 - registers the model's custom layer
+
+    pixels = np.stack([load_pixels(p) for p in sorted((tiny_data / "held").rglob("*.jpg"))])
     lite = Classifier(trained).run(pixels)
     reference = keras.saving.load_model(trained / "model.keras").predict(
         pixels.astype(np.float32), verbose=0

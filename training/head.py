@@ -1,0 +1,99 @@
+"""The three-class head: softmax regression on frozen features, fitted in numpy.
+
+With the backbone frozen the head is a linear model on cached features, so it is fitted full-batch
+with Adam in seconds and stopped on the validation sources' loss. Features are standardised while
+fitting and the scaling is folded back into the weights, so the exported layer is one Dense.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .calibration import softmax
+
+
+@dataclass
+class LinearHead:
+    kernel: np.ndarray  # (features, classes), applies to raw (unstandardised) features
+    bias: np.ndarray  # (classes,)
+    history: dict[str, list[float]]
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        return features @ self.kernel + self.bias
+
+
+def _loss(logits: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
+    probs = softmax(logits)
+    picked = np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1)
+    return float((weights * -np.log(picked)).sum() / weights.sum())
+
+
+def balanced_weights(labels: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Per-sample weights giving each class (and, within it, each group) an equal share."""
+    weights = np.zeros(len(labels))
+    classes = np.unique(labels)
+    for label in classes:
+        in_class = labels == label
+        keys = groups[in_class] if groups is not None else np.zeros(in_class.sum())
+        share = np.zeros(in_class.sum())
+        for key in np.unique(keys):
+            share[keys == key] = 1.0 / ((keys == key).sum() * len(np.unique(keys)))
+        weights[in_class] = share / len(classes)
+    return weights * len(labels)
+
+
+def fit(
+    features: np.ndarray,
+    labels: np.ndarray,
+    val_features: np.ndarray,
+    val_labels: np.ndarray,
+    *,
+    classes: int,
+    sample_weights: np.ndarray | None = None,
+    l2: float = 1e-3,
+    lr: float = 0.01,
+    epochs: int = 600,
+    patience: int = 60,
+    log: Callable[[str], None] | None = None,
+) -> LinearHead:
+    """Weighted softmax regression with L2; keeps the weights of the best validation loss."""
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0) + 1e-6
+    x = (features - mean) / scale
+    vx = (val_features - mean) / scale
+    weights = np.ones(len(labels)) if sample_weights is None else sample_weights
+    weights = weights / weights.sum()
+    onehot = np.eye(classes)[labels]
+    kernel = np.zeros((x.shape[1], classes))
+    bias = np.zeros(classes)
+    moments = [np.zeros_like(kernel), np.zeros_like(bias)]
+    squares = [np.zeros_like(kernel), np.zeros_like(bias)]
+    best = (np.inf, kernel.copy(), bias.copy(), 0)
+    history: dict[str, list[float]] = {"loss": [], "val_loss": []}
+    val_weights = np.ones(len(val_labels))
+    for step in range(1, epochs + 1):
+        probs = softmax(x @ kernel + bias)
+        error = (probs - onehot) * weights[:, None]
+        grads = [x.T @ error + l2 * kernel, error.sum(axis=0)]
+        for i, (param, grad) in enumerate(zip((kernel, bias), grads, strict=True)):
+            moments[i] = 0.9 * moments[i] + 0.1 * grad
+            squares[i] = 0.999 * squares[i] + 0.001 * grad**2
+            corrected = moments[i] / (1 - 0.9**step)
+            param -= lr * corrected / (np.sqrt(squares[i] / (1 - 0.999**step)) + 1e-8)
+        train_loss = _loss(x @ kernel + bias, labels, weights)
+        val_loss = _loss(vx @ kernel + bias, val_labels, val_weights)
+        history["loss"].append(train_loss)
+        history["val_loss"].append(val_loss)
+        if val_loss < best[0]:
+            best = (val_loss, kernel.copy(), bias.copy(), step)
+        elif step - best[3] >= patience:
+            break
+        if log and step % 50 == 0:
+            log(f"  head step {step}: loss {train_loss:.4f} val_loss {val_loss:.4f}")
+    _, kernel, bias, _ = best
+    raw_kernel = kernel / scale[:, None]
+    raw_bias = bias - mean @ raw_kernel
+    return LinearHead(raw_kernel.astype(np.float32), raw_bias.astype(np.float32), history)
