@@ -49,13 +49,12 @@ bench: $(BENCH_STAMP)
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 
-# Rebuild the bundled model from the shared photos (about 30-40 min on 2 CPU cores).
+# Rebuild the bundled model from the shared photos; training/splits.txt says which collections
+# train, validate and test. About 25-35 min on 2 CPU cores from scratch (embedding every photo
+# and view is most of it), a few minutes once ~/.cache/dogcat-training holds the embeddings.
 model: $(DEV_STAMP)
-	$(BIN)/python -m training \
-	    --data ../shared/data/dogs-vs-cats/train --data ../shared/data/more-dogs-vs-cats \
-	    --data ../shared/data/other --test ../shared/data/dogs-vs-cats/validation \
-	    --base-weights ../shared/weights/mobilenet_v2_1.00_224_no_top.weights.h5 \
-	    --out resources/model
+	$(BIN)/python -m training --data-dir ../shared/data \
+	    --base-weights ../shared/weights/mobilenet_v2_1.00_224.weights.h5 --out resources/model
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache

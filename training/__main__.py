@@ -73,7 +73,18 @@ def parser() -> argparse.ArgumentParser:
         "(crops, zoom-outs, colour, blur, low resolution, JPEG quality)",
     )
     p.add_argument("--seed", type=int, default=_default("seed"), help="random seed")
-    p.add_argument("--l2", type=float, default=_default("l2"), help="head weight decay")
+    p.add_argument(
+        "--l2-embedding",
+        type=float,
+        default=_default("l2_embedding"),
+        help="head weight decay on the (standardised) embedding",
+    )
+    p.add_argument(
+        "--l2-evidence",
+        type=float,
+        default=_default("l2_evidence"),
+        help="head weight decay on the grouped ImageNet evidence",
+    )
     p.add_argument(
         "--learning-rate",
         type=float,
@@ -129,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         base_weights=args.base_weights,
         views=args.views,
         seed=args.seed,
-        l2=args.l2,
+        l2_embedding=args.l2_embedding,
+        l2_evidence=args.l2_evidence,
         learning_rate=args.learning_rate,
         max_steps=args.max_steps,
         patience=args.patience,

@@ -53,22 +53,24 @@ def fit(
     *,
     classes: int,
     sample_weights: np.ndarray | None = None,
-    l2: float = 1e-3,
+    l2: float | np.ndarray = 1e-3,  # one value, or one per feature
     lr: float = 0.01,
     epochs: int = 600,
     patience: int = 60,
     log: Callable[[str], None] | None = None,
 ) -> LinearHead:
     """Weighted softmax regression with L2; keeps the weights of the best validation loss."""
+    features = features.astype(np.float32)
+    penalty = np.broadcast_to(np.asarray(l2, np.float32), (features.shape[1],))[:, None]
     mean = features.mean(axis=0)
     scale = features.std(axis=0) + 1e-6
     x = (features - mean) / scale
-    vx = (val_features - mean) / scale
+    vx = ((val_features - mean) / scale).astype(np.float32)
     weights = np.ones(len(labels)) if sample_weights is None else sample_weights
-    weights = weights / weights.sum()
-    onehot = np.eye(classes)[labels]
-    kernel = np.zeros((x.shape[1], classes))
-    bias = np.zeros(classes)
+    weights = (weights / weights.sum()).astype(np.float32)
+    onehot = np.eye(classes, dtype=np.float32)[labels]
+    kernel = np.zeros((x.shape[1], classes), np.float32)
+    bias = np.zeros(classes, np.float32)
     moments = [np.zeros_like(kernel), np.zeros_like(bias)]
     squares = [np.zeros_like(kernel), np.zeros_like(bias)]
     best = (np.inf, kernel.copy(), bias.copy(), 0)
@@ -77,7 +79,7 @@ def fit(
     for step in range(1, epochs + 1):
         probs = softmax(x @ kernel + bias)
         error = (probs - onehot) * weights[:, None]
-        grads = [x.T @ error + l2 * kernel, error.sum(axis=0)]
+        grads = [x.T @ error + penalty * kernel, error.sum(axis=0)]
         for i, (param, grad) in enumerate(zip((kernel, bias), grads, strict=True)):
             moments[i] = 0.9 * moments[i] + 0.1 * grad
             squares[i] = 0.999 * squares[i] + 0.001 * grad**2
