@@ -23,8 +23,8 @@ from training.sources import load_split
 
 CARD = json.loads((MODEL / "model_card.json").read_text()) if MODEL.exists() else None
 
-# The targets, and the floor this model is held to where it falls short of one (the gap
-# is reported in the README); a floor is never looser than what the model measured when built.
+# The product's targets, and the bound this model is held to where it falls short of one: what it
+# measured when built (card: evaluation.test), so any regression fails. The README names the gaps.
 TARGETS = {
     "cat_dog_accuracy": 0.985,
     "pets_unsure": 0.04,
@@ -33,7 +33,13 @@ TARGETS = {
     "kaggle_accuracy": 0.990,
     "ece": 0.02,
 }
-FLOORS = dict(TARGETS)
+FLOORS = {
+    **TARGETS,
+    "cat_dog_accuracy": 0.965,  # measured 96.59% (792 of 820)
+    "pets_unsure": 0.137,  # measured 13.66% (112 of 820)
+    "other_recognised": 0.948,  # measured 94.89% (464 of 489)
+    "kaggle_accuracy": 0.986,  # measured 98.60%
+}
 
 pytestmark = [
     pytest.mark.accuracy,

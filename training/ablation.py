@@ -24,7 +24,7 @@ from .calibration import expected_calibration_error, fit_temperature, softmax
 from .features import EMBEDDING_SIZE, Extractor, cached_embeddings, group_matrix
 from .model import head_features
 from .pixels import decode_examples
-from .report import _figures
+from .report import figures
 from .sources import load_split
 from .threshold import choose_threshold
 from .train import Config
@@ -53,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, required=True)
     p.add_argument("--base-weights", required=True)
     p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    p.add_argument(
+        "--previous",
+        type=Path,
+        metavar="MODEL_DIR",
+        help="also a bundled model (model.tflite + model_card.json) as the app runs it",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     config = Config(data_dir=args.data_dir, out_dir=Path("."), base_weights=args.base_weights)
@@ -76,21 +82,45 @@ def main(argv: list[str] | None = None) -> int:
         "| Kaggle validation | threshold |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    if args.previous:
+        pixels = {
+            g: np.concatenate([decoded[n].pixels for n in split.source_names(g)])
+            for g in ("test", "reference")
+        }
+        _print_row(f"previous model ({args.previous})", *_previous(args.previous, pixels, held))
     for step in STEPS:
         probs = _step_probabilities(step, group, held)
         choice = choose_threshold(
             probs["validation"], held["validation"][1], config.target_precision, DEFAULT_THRESHOLD
         )
-        test = _figures(probs["test"], held["test"][1], choice.threshold)
-        kaggle = _figures(probs["reference"], held["reference"][1], choice.threshold)
-        ece = expected_calibration_error(probs["test"], held["test"][1])
-        print(
-            f"| {step.title} | {test['cat_dog_accuracy']:.2%} | {test['other_recognised']:.2%} "
-            f"| {test['pets_unsure']:.2%} | {test['wrong_moves']:.2%} | {ece:.2%} "
-            f"| {kaggle['accuracy']:.2%} | {choice.threshold:.4f} |",
-            flush=True,
-        )
+        _print_row(step.title, probs, held, choice.threshold)
     return 0
+
+
+def _print_row(title: str, probs: dict, held: dict, threshold: float) -> None:
+    test = figures(probs["test"], held["test"][1], threshold)
+    kaggle = figures(probs["reference"], held["reference"][1], threshold)
+    ece = expected_calibration_error(probs["test"], held["test"][1])
+    print(
+        f"| {title} | {test['cat_dog_accuracy']:.2%} | {test['other_recognised']:.2%} "
+        f"| {test['pets_unsure']:.2%} | {test['wrong_moves']:.2%} | {ece:.2%} "
+        f"| {kaggle['accuracy']:.2%} | {threshold:.4f} |",
+        flush=True,
+    )
+
+
+def _previous(model_dir: Path, pixels: dict, held: dict) -> tuple[dict, dict, float]:
+    """A bundled model through the app's Classifier, at its own card's threshold."""
+    from dogcat_desktop.core.classifier import Classifier
+
+    classifier = Classifier(model_dir)
+    probs = {
+        g: np.concatenate(
+            [classifier.run(x[i : i + 32])["probabilities"] for i in range(0, len(x), 32)]
+        )
+        for g, x in pixels.items()
+    }
+    return probs, held, classifier.threshold
 
 
 def _step_probabilities(step: Step, group, held) -> dict[str, np.ndarray]:

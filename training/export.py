@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import keras  # type: ignore[import-untyped]
+import keras
 
 FORMATS = ("tflite", "onnx")
 
@@ -19,7 +19,7 @@ def save_keras(model: keras.Model, out_dir: Path) -> Path:
 
 def save_tflite(model: keras.Model, out_dir: Path) -> Path:
     """Float32 LiteRT flatbuffer via a SavedModel (named signature outputs)."""
-    import tensorflow as tf  # type: ignore[import-untyped]
+    import tensorflow as tf
 
     path = out_dir / "model.tflite"
     with tempfile.TemporaryDirectory() as tmp:

@@ -48,7 +48,7 @@ def group_matrix() -> np.ndarray:
 
 def build_backbone(weights: str):
     """MobileNetV2 1.0/224 with its ImageNet classifier; weights: 'imagenet' or a file path."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     return keras.applications.MobileNetV2(
         input_shape=(INPUT_SIZE, INPUT_SIZE, 3),
@@ -68,7 +68,7 @@ class Extractor:
     """Pixels (0..255) to the pooled embedding, and the ImageNet layer as numpy arrays."""
 
     def __init__(self, weights: str) -> None:
-        import keras  # type: ignore[import-untyped]
+        import keras
 
         backbone = build_backbone(weights)
         self.embed = keras.Model(backbone.input, pooling_layer(backbone).output, name="embed")
@@ -140,7 +140,7 @@ def cached_embeddings(
             return np.load(path)
     embeddings = extractor.embeddings(view_pixels(decoded, view, seed))
     if path is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npy")
         np.save(tmp, embeddings)
         os.replace(tmp, path)

@@ -7,7 +7,7 @@ reads calibrated probabilities and the 1280-d embedding, exactly as before.
 
 from __future__ import annotations
 
-import keras  # type: ignore[import-untyped]
+import keras
 import numpy as np
 
 from dogcat_desktop.core.imaging import INPUT_SIZE

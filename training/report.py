@@ -1,4 +1,4 @@
-"""What a rebuild reports: held-out figures per source, the model card, and the figures."""
+"""What a rebuild reports: held-out figures per source, the model card, and the plots."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .threshold import MOVABLE, ThresholdChoice, curve
 OTHER = CLASSES.index("other")
 
 
-def _figures(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
+def figures(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
     """The product's figures for one set of photos: what `classify` says and `sort` does."""
     predicted = probs.argmax(axis=1)
     sure = probs.max(axis=1) >= threshold
@@ -52,11 +52,11 @@ def evaluate(probs: np.ndarray, labels: np.ndarray, sources: np.ndarray, thresho
     confusion = np.zeros((len(CLASSES), len(CLASSES)), int)
     np.add.at(confusion, (labels, probs.argmax(axis=1)), 1)
     return {
-        **_figures(probs, labels, threshold),
+        **figures(probs, labels, threshold),
         "ece": expected_calibration_error(probs, labels) if len(labels) else None,
         "threshold": threshold,
         "per_source": {
-            str(name): _figures(probs[sources == name], labels[sources == name], threshold)
+            str(name): figures(probs[sources == name], labels[sources == name], threshold)
             for name in dict.fromkeys(sources.tolist())
         },
         "confusion_matrix": {

@@ -183,7 +183,7 @@ def run(config: Config, log: Log = print) -> dict:
     """Train, calibrate, choose the threshold, export, evaluate; returns the model card written."""
     started = time.time()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     from .model import export_model
 
