@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from dogcat_desktop.core.imaging import INPUT_SIZE
-from dogcat_desktop.core.labels import CLASSES
+from dogcat_desktop.core.labels import CLASSES, SORT_FOLDERS
 
 from . import data as datasets
 from .calibration import expected_calibration_error
@@ -35,6 +35,12 @@ def figures(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
     def share(mask: np.ndarray, of: np.ndarray) -> float | None:
         return float(mask[of].mean()) if of.any() else None
 
+    folder_precision = {}
+    for cls in MOVABLE:
+        into = moved & (predicted == cls)
+        folder_precision[SORT_FOLDERS[CLASSES[cls]]] = (
+            float((labels[into] == cls).mean()) if into.any() else None
+        )
     return {
         "photos": len(labels),
         "per_class": {name: int((labels == i).sum()) for i, name in enumerate(CLASSES)},
@@ -44,6 +50,7 @@ def figures(probs: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
         "pets_unsure": share(~sure, pets),
         "pets_moved_right": share(moved & (predicted == labels), pets),
         "wrong_moves": float((moved & (predicted != labels)).mean()) if len(labels) else None,
+        "folder_precision": folder_precision,
     }
 
 
@@ -134,6 +141,8 @@ def model_card(
         },
         "data": {"data_dir": config["data_dir"], "splits_file": config["splits_file"], **groups},
         "unreadable_files": [{"path": str(p), "reason": r} for p, r in failures],
+        # The About dialog's figures: the held-out test sources (per source under "evaluation").
+        "test": {k: v for k, v in evaluation["test"].items() if k != "per_source"},
         "evaluation": evaluation,
         "calibration": calibration,
         "training": {
