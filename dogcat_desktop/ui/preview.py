@@ -32,16 +32,15 @@ PANE_IMAGE_SIDE = 1024  # decoded once per photo, then scaled to the pane on res
 DIALOG_IMAGE_SIDE = 2048  # the loupe's fitted view
 
 
-def load_image(path: Path, max_side: int) -> QImage | None:
-    """The photo upright and no larger than ``max_side`` as a QImage, or None if unreadable.
+def decode_for_display(path: Path, max_side: int) -> Image.Image | None:
+    """The photo upright and no larger than ``max_side``, or None if unreadable.
 
-    Blocks while it decodes: call it off the GUI thread (``ImageLoader`` does).
+    Blocks while it decodes: ``ImageLoader`` calls it off the GUI thread.
     """
     try:
-        image = load_display(path, max_side)
+        return load_display(path, max_side)
     except ImageReadError:
         return None
-    return to_qimage(image)
 
 
 def to_qimage(image: Image.Image) -> QImage:
@@ -60,9 +59,9 @@ POLL_MS = 15
 class ImageLoader(QObject):
     """Decodes photos for display off the GUI thread and delivers the latest one.
 
-    The decoding thread never touches a Qt object: the GUI thread collects the finished
-    decode on a short timer, so a loader deleted mid-decode leaves nothing to call back into.
-    A request superseded before its turn is never decoded.
+    The decoding thread runs Pillow only and never touches Qt: the GUI thread collects the
+    finished decode on a short timer and makes the QImage, so a loader deleted mid-decode
+    leaves nothing to call back into. A request superseded before its turn is never decoded.
     """
 
     loaded = Signal(object, object)  # path, QImage or None
@@ -70,14 +69,14 @@ class ImageLoader(QObject):
     def __init__(self, max_side: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.max_side = max_side
-        self._pending: tuple[Path, Future[QImage | None]] | None = None
+        self._pending: tuple[Path, Future[Image.Image | None]] | None = None
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._collect)
 
     def request(self, path: Path) -> None:
         self.cancel()
-        self._pending = (path, _DECODER.submit(load_image, path, self.max_side))
+        self._pending = (path, _DECODER.submit(decode_for_display, path, self.max_side))
         self._poll.start()
 
     def cancel(self) -> None:
@@ -94,7 +93,8 @@ class ImageLoader(QObject):
         self._pending = None
         self._poll.stop()
         failed = future.cancelled() or future.exception() is not None
-        self.loaded.emit(path, None if failed else future.result())
+        image = None if failed else future.result()
+        self.loaded.emit(path, None if image is None else to_qimage(image))
 
 
 def human_size(size: int) -> str:
