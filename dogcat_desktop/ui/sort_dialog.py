@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -178,6 +178,11 @@ class SortPreviewDialog(QDialog):
         layout.addWidget(buttons)
         self.cancel_button.installEventFilter(self)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Cancel has the focus once shown (not the first widget in tab order)."""
+        super().showEvent(event)
+        self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _choose_per_subfolder(self, on: bool) -> None:
         self.per_subfolder = on
         self.done(REPLAN)
@@ -201,7 +206,7 @@ class SortPreviewDialog(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Ctrl+Return confirms from either button; the Move button ignores the keys that
-        press a focused button (Space, Return)."""
+        press a focused button (Space, Return), and Space presses neither."""
         if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and isinstance(
             event, QKeyEvent
         ):
@@ -210,6 +215,8 @@ class SortPreviewDialog(QDialog):
                     self._confirm()
                 return True
             if watched is self.move_button and event.key() in PRESSING_KEYS:
+                return True
+            if event.key() == Qt.Key.Key_Space:  # Space does nothing here, not even Cancel
                 return True
         return super().eventFilter(watched, event)
 
