@@ -40,6 +40,12 @@ class Action(Enum):
     ZOOM_OUT = auto()
     SHORTCUTS = auto()
     ABOUT = auto()
+    NEW_PET = auto()
+    LEARN = auto()
+    RESET_LEARNING = auto()
+
+
+PET_KEYS = 9  # keys 1 to 9 name the selected photos as the first nine named pets
 
 
 def make_action(
@@ -74,24 +80,55 @@ class Actions:
         marks: dict[str, QAction],
         filters: dict[str, QAction],
         orders: dict[str, QAction],
+        pets: list[QAction] | None = None,
     ) -> None:
         self._actions = keyed
         self.marks = marks
         self.filters = filters
         self.orders = orders
+        self.pets = pets or []  # "Name as Rex" for each named pet, data: "dog/Rex"
 
     def __getitem__(self, key: Action) -> QAction:
         return self._actions[key]
 
     def review_actions(self) -> list[QAction]:
         """The actions that label photos or show one large; also added to grid and preview."""
-        return [*self.marks.values(), self[Action.CLEAR_MARK], self[Action.LARGE_PREVIEW]]
+        return [
+            *self.marks.values(),
+            *self.pets,
+            self[Action.CLEAR_MARK],
+            self[Action.LARGE_PREVIEW],
+        ]
+
+    def show_pets(self, pets: list[tuple[str, str]]) -> None:
+        """One 'Name as' action per named pet (species, name), keys 1 to 9 in this order."""
+        for number, action in enumerate(self.pets):
+            if number < len(pets):
+                species, name = pets[number]
+                action.setText(f"&{number + 1} {name} ({species})")
+                action.setData(f"{species}/{name}")
+                action.setVisible(True)
+            else:
+                action.setVisible(False)
+                action.setData(None)
+
+    def fill_pet_menu(self, menu: QMenu) -> None:
+        """Edit › Name As and the context menu's: the pets, then New Pet…"""
+        menu.clear()
+        shown = [action for action in self.pets if action.isVisible()]
+        for action in shown:
+            menu.addAction(action)
+        if not shown:
+            menu.addAction("No named pets yet").setEnabled(False)
+        menu.addSeparator()
+        menu.addAction(self[Action.NEW_PET])
 
     def context_menu(self, parent: QWidget) -> QMenu:
         """The grid's right-click menu."""
         menu = QMenu(parent)
         for action in self.marks.values():
             menu.addAction(action)
+        self.fill_pet_menu(menu.addMenu("Name &As"))
         menu.addAction(self[Action.CLEAR_MARK])
         menu.addSeparator()
         menu.addAction(self[Action.LARGE_PREVIEW])
@@ -192,7 +229,25 @@ def build_actions(window: QWidget, undo_stack: QUndoStack) -> Actions:
         Action.ZOOM_OUT: add(window, "&Smaller Thumbnails", QKeySequence.StandardKey.ZoomOut),
         Action.SHORTCUTS: add(window, "&Keyboard Shortcuts", QKeySequence.StandardKey.HelpContents),
         Action.ABOUT: add(window, "&About DogCat Sorter"),
+        Action.NEW_PET: add(
+            window,
+            "&New Pet…",
+            "Ctrl+Shift+N",
+            tip="Name one of your pets; the selected photos get its name",
+        ),
+        Action.LEARN: add(
+            window,
+            "&Learn from My Labels",
+            tip="Let the labels you set correct the model on photos like them",
+            checkable=True,
+        ),
+        Action.RESET_LEARNING: add(
+            window,
+            "&Reset What It Learnt…",
+            tip="Forget what was learnt from your labels (the labels themselves stay)",
+        ),
     }
+    keyed[Action.LEARN].setChecked(True)
     keyed[Action.UNDO].setShortcut(QKeySequence.StandardKey.Undo)
     keyed[Action.REDO].setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     window.addAction(keyed[Action.UNDO])
@@ -208,7 +263,10 @@ def build_actions(window: QWidget, undo_stack: QUndoStack) -> Actions:
         for number, (key, text) in enumerate(FILTERS.items(), start=1)
     }
     orders = {key: add(window, text, checkable=True) for key, text in SORT_ORDERS.items()}
-    actions = Actions(keyed, marks, filters, orders)
+    pets = [add(window, f"Pet {number}", str(number)) for number in range(1, PET_KEYS + 1)]
+    for action in pets:
+        action.setVisible(False)
+    actions = Actions(keyed, marks, filters, orders, pets)
     # Labelling keys are plain letters: they act in the grid and the preview, not everywhere.
     for action in actions.review_actions():
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -223,6 +281,7 @@ def shortcut_rows(actions: Actions, preview_toggle: QAction) -> list[tuple[str, 
             (actions.marks[status.value], f"Mark the selected photos as {STYLES[status].name}")
             for status in MARKABLE
         ),
+        (actions[Action.NEW_PET], "Name a new pet (the selected photos get its name)"),
         (actions[Action.CLEAR_MARK], "Forget your label (use the model's)"),
         (actions[Action.LARGE_PREVIEW], "Show the photo large (Space or Esc closes it)"),
         (actions[Action.SHOW_IN_FOLDER], "Show the photo in the file manager"),
@@ -247,6 +306,10 @@ def shortcut_rows(actions: Actions, preview_toggle: QAction) -> list[tuple[str, 
     for action, text in entries:
         sequences = [s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()]
         rows.append((", ".join(s for s in sequences if s), text))
+    rows.insert(
+        2 + len(MARKABLE),
+        (f"1 … {PET_KEYS}", "Name the selected photos as your pets (Edit › Name As)"),
+    )
     shown = ", ".join(text.split()[0].lower() for text in FILTERS.values())
     rows.append((f"Ctrl+1 … Ctrl+{len(FILTERS)}", f"Show {shown}"))
     return rows

@@ -23,7 +23,10 @@ class CorrectionCommand(QUndoCommand):
     ) -> None:
         count = len(changes)
         photos = "" if count == 1 else f" {count} photos"
-        if label:
+        pet = label.partition("/")[2] if label else ""
+        if pet:
+            name = f"Name{photos} as {pet}"
+        elif label:
             name = f"Mark{photos} as {style_of(label).name}"
         else:
             name = f"Use Model's Label{' for' + photos if photos else ''}"

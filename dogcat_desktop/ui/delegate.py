@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from ..core.personal import Source
 from ..core.review import ReviewStatus
 from .results_model import Role, Row
 from .style import STYLES, style_of
@@ -25,6 +26,9 @@ from .thumbnails import ThumbnailProvider
 
 PADDING = 6
 MIN_THUMBNAIL, MAX_THUMBNAIL, DEFAULT_THUMBNAIL = 96, 256, 160
+
+
+LEARNT_COLOUR = "#7B1FA2"  # a photo the personal layer changed, not yet looked at
 
 
 def badge_text(status: ReviewStatus, model_label: str | None) -> str:
@@ -98,7 +102,7 @@ class PhotoDelegate(QStyledItemDelegate):
         else:
             picture = self._paint_thumbnail(painter, box, row, status, palette)
             painter.save()
-            self._paint_badges(painter, picture, row, status)
+            self._paint_badges(painter, picture, row, status, index.data(Role.NAME))
             painter.restore()
 
         text_rect = QRect(
@@ -147,9 +151,16 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, message)
 
     def _paint_badges(
-        self, painter: QPainter, area: QRectF, row: Row, status: ReviewStatus
+        self,
+        painter: QPainter,
+        area: QRectF,
+        row: Row,
+        status: ReviewStatus,
+        name: str | None = None,
     ) -> None:
-        """Label at the photo's top left; confidence, or the 'set by you' mark, at its right.
+        """Label (and a named pet's name) at the photo's top left; at its right the confidence,
+        marked ✦ when the personal layer gave it and coloured while it awaits a look, or the
+        'set by you' mark.
 
         On a small thumbnail the label alone, smaller: two pills would hide the photo (the
         confidence stays in the tooltip and the side panel).
@@ -165,8 +176,10 @@ class PhotoDelegate(QStyledItemDelegate):
 
         background, foreground = STYLES[status].background, STYLES[status].foreground
         prediction = row.result.prediction
-        text = badge_text(status, prediction.label if prediction else None)
-        width = metrics.horizontalAdvance(text) + 12
+        text = badge_text(status, row.label)
+        if name:
+            text = f"{text} · {name}"
+        width = min(metrics.horizontalAdvance(text) + 12, area.width() - 8)
         badge = QRectF(x, y, width, height)
         self._pill(painter, badge, QColor(background), QColor(foreground), text)
         x += width + 4
@@ -175,15 +188,14 @@ class PhotoDelegate(QStyledItemDelegate):
             right = area.right() - 4 - height
             self._person_mark(painter, QRectF(max(x, right), y, height, height))
         elif prediction is not None and not compact:
-            text = f"{prediction.confidence:.0%}"
+            confidence = row.confidence if row.confidence is not None else prediction.confidence
+            personal = row.source == Source.PERSONAL
+            text = f"✦ {confidence:.0%}" if personal else f"{confidence:.0%}"
             width = metrics.horizontalAdvance(text) + 10
             right = area.right() - 4 - width
+            pill = QColor(LEARNT_COLOUR) if row.learnt else QColor(0, 0, 0, 150)
             self._pill(
-                painter,
-                QRectF(max(x, right), y, width, height),
-                QColor(0, 0, 0, 150),
-                QColor("#FFFFFF"),
-                text,
+                painter, QRectF(max(x, right), y, width, height), pill, QColor("#FFFFFF"), text
             )
 
     def _pill(

@@ -1,17 +1,20 @@
-"""Small dialogs: keyboard shortcuts, About, and preferences."""
+"""Small dialogs: keyboard shortcuts, About, preferences, and naming a new pet."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QTreeWidget,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from ..core.personal import LabelError, check_name
 
 
 class ShortcutsDialog(QDialog):
@@ -42,8 +46,9 @@ class ShortcutsDialog(QDialog):
         self.resize(460, 520)
 
 
-def about_text(card: dict | None) -> str:
-    """Rich text for Help › About, with the model's measured quality when it is loaded."""
+def about_text(card: dict | None, personal: str = "") -> str:
+    """Rich text for Help › About, with the model's measured quality when it is loaded and
+    ``personal``, the personal layer's own account of whether it is used and how it scores."""
     lines = [
         f"<h3>DogCat Sorter {__version__}</h3>",
         "<p>Sorts a folder of photos into <i>dogs</i> and <i>cats</i> subfolders, "
@@ -67,6 +72,10 @@ def about_text(card: dict | None) -> str:
         figures.append(f"Model trained on {date}")
     if figures:
         lines.append("<p>" + "<br>".join(figures) + "</p>")
+    if personal:
+        lines.append(
+            "<p>" + "<br>".join(html.escape(line) for line in personal.splitlines()) + "</p>"
+        )
     lines.append("<p>Photos never leave this computer: the model runs locally.</p>")
     return "".join(lines)
 
@@ -124,3 +133,60 @@ class PreferencesDialog(QDialog):
     @property
     def threshold(self) -> float:
         return self.spin.value() / 100
+
+
+class NewPetDialog(QDialog):
+    """Edit › New Pet…: a name under dog or cat, checked as it is typed (it becomes a folder)."""
+
+    def __init__(self, species: str = "dog", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New Pet")
+        self.species_box = QComboBox()
+        self.species_box.addItem("Dog", "dog")
+        self.species_box.addItem("Cat", "cat")
+        self.species_box.setCurrentIndex(max(0, self.species_box.findData(species)))
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Rex")
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        explanation = QLabel(
+            "The selected photos get this name; after a few, similar photos are suggested as "
+            "this pet, and a sort puts them in their own folder (dogs/Rex/)."
+        )
+        explanation.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Species:", self.species_box)
+        form.addRow("Name:", self.name_edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(explanation)
+        layout.addWidget(self.buttons)
+        self.name_edit.textChanged.connect(self._check)
+        self._check()
+
+    @property
+    def species(self) -> str:
+        return str(self.species_box.currentData())
+
+    @property
+    def name(self) -> str:
+        return self.name_edit.text().strip()
+
+    def _check(self) -> None:
+        """OK only for a name that can be a folder everywhere; the reason shown otherwise."""
+        problem = ""
+        if self.name_edit.text().strip():
+            try:
+                check_name(self.name_edit.text())
+            except LabelError as exc:
+                problem = str(exc).capitalize() + "."
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(bool(self.name_edit.text().strip()) and not problem)

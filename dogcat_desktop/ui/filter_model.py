@@ -124,6 +124,9 @@ class ResultsFilter(QSortFilterProxyModel):
 
     @staticmethod
     def _confidence_key(row: Row) -> float:
-        """Errors last: they cannot be sorted whatever the confidence."""
-        prediction = row.result.prediction
-        return 2.0 if prediction is None else prediction.confidence
+        """Photos the personal layer changed first (to be confirmed with one key each), then
+        the least sure; errors last: they cannot be sorted whatever the confidence."""
+        confidence = row.confidence
+        if confidence is None:
+            return 2.0
+        return confidence - 1.0 if row.learnt else confidence

@@ -18,11 +18,13 @@ from . import settings as keys
 from .actions import Action, build_actions, shortcut_rows
 from .counts import show_counts
 from .delegate import DEFAULT_THUMBNAIL, PhotoDelegate
-from .dialogs import PreferencesDialog, ShortcutsDialog, about_text
+from .dialogs import NewPetDialog, PreferencesDialog, ShortcutsDialog, about_text
 from .export import export_results
 from .filter_model import DEFAULT_ORDER, FILTERS, SORT_ORDERS, ResultsFilter
 from .grid import PhotoGrid
+from .learning import LearningController
 from .preview import PreviewPane
+from .results_model import Role
 from .reveal import open_with_default_app, show_in_folder
 from .review import ReviewController
 from .scanning import ScanController
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         session = self.session
         self.scans = ScanController(session, self)
         self.review = ReviewController(session, self.grid, self.proxy, self.preview)
+        self.learning = LearningController(session)
         self.sorting = SortController(session, self.scans, self)
         self.view = ViewController(session.settings, self.proxy, self.grid, self.delegate, self)
 
@@ -119,6 +122,8 @@ class MainWindow(QMainWindow):
             Action.ZOOM_OUT: lambda: view.zoom(-1),
             Action.SHORTCUTS: self.show_shortcuts,
             Action.ABOUT: self.show_about,
+            Action.NEW_PET: self.new_pet,
+            Action.RESET_LEARNING: self.reset_learning,
         }
         for key, slot in triggers.items():
             actions[key].triggered.connect(lambda _checked=False, slot=slot: slot())
@@ -131,6 +136,11 @@ class MainWindow(QMainWindow):
         actions[Action.RECURSIVE].toggled.connect(scans.set_recursive)
         actions[Action.AUTO_ADVANCE].setChecked(self.review.auto_advance)
         actions[Action.AUTO_ADVANCE].toggled.connect(self.review.set_auto_advance)
+        for action in actions.pets:
+            action.triggered.connect(lambda _checked=False, pet=action: self._name_as(pet.data()))
+        actions[Action.LEARN].toggled.connect(self.learning.set_enabled)
+        self.learning.pets_changed.connect(lambda: actions.show_pets(self.learning.pets()))
+        self.learning.layer_changed.connect(self._show_learning)
         for action in actions.review_actions():
             self.grid.addAction(action)
             self.preview.addAction(action)
@@ -166,6 +176,7 @@ class MainWindow(QMainWindow):
         scans.progress.connect(status.scan_progressed)
         scans.stopping.connect(status.scan_stopping)
         scans.finished.connect(self._scan_finished)
+        scans.finished.connect(lambda *_args: self.learning.refill())
         scans.placeholder.connect(self.grid.set_placeholder)
         scans.recursive_changed.connect(self._show_recursive)
         # The photos in view are classified first; asked again once scrolling pauses.
@@ -244,6 +255,13 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self.review.ensure_current()
 
+    def _show_learning(self, _layer: object) -> None:
+        action = self.window_actions[Action.LEARN]
+        action.blockSignals(True)  # the controller already knows
+        action.setChecked(self.learning.enabled)
+        action.blockSignals(False)
+        self.review.schedule_preview()
+
     def _context_menu(self, position: QPoint) -> None:
         self.review.select_at(position)
         self.window_actions.context_menu(self).exec(self.grid.viewport().mapToGlobal(position))
@@ -296,9 +314,51 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         scanner = self.session.scanner
         card = scanner.classifier.card.raw if scanner else None
+        personal = self.learning.layer.status().describe()
         self.session.show_message(
-            QMessageBox.Icon.Information, "About DogCat Sorter", about_text(card)
+            QMessageBox.Icon.Information, "About DogCat Sorter", about_text(card, personal)
         )
+
+    # Named pets and the personal layer ----------------------------------------------------------
+
+    def new_pet(self, name: str | None = None, species: str | None = None) -> None:
+        """Name a new pet; the selected photos get its name. ``name`` skips the dialog."""
+        if name is None or species is None:
+            current = self.grid.currentIndex()
+            label = current.data(Role.LABEL) if current.isValid() else None
+            dialog = NewPetDialog("cat" if label == "cat" else "dog", self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            name, species = dialog.name, dialog.species
+        try:
+            label = self.learning.add_pet(species, name)
+        except ValueError as exc:
+            self.session.show_status(f"Not a pet's name: {exc}", 6000)
+            return
+        self.window_actions.show_pets(self.learning.pets())
+        if self.review.selected_source_rows():
+            self.review.mark(label)
+        else:
+            self.session.show_status(f"Select photos of {name} and name them from Edit › Name As.")
+
+    def _name_as(self, label: object) -> None:
+        if isinstance(label, str):
+            self.review.mark(label)
+
+    def reset_learning(self) -> None:
+        """Forget what the personal layer learnt, after asking; the labels themselves stay."""
+        if self.interactive:
+            answer = QMessageBox.question(
+                self,
+                "Reset What It Learnt",
+                "Forget everything learnt from your labels? The labels you set on photos stay, "
+                "and it learns again from the labels you set from now on.",
+                QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Reset:
+                return
+        self.learning.reset()
 
     def show_preferences(self) -> None:
         session = self.session

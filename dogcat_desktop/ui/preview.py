@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..core.imaging import ImageReadError, load_display
 from ..core.labels import CLASSES
+from ..core.personal import Source
 from .results_model import Row
 from .style import MARKABLE, STYLES, style_of
 
@@ -266,7 +267,7 @@ class PreviewPane(QWidget):
             parts.append(f"{selected} photos selected")
         self.details.setText(" · ".join(parts))
         self.verdict.setText(self._verdict(row))
-        probabilities = result.prediction.probabilities if result.prediction else None
+        probabilities = row.probabilities
         for index, label in enumerate(CLASSES):
             self.bars[label].set_probability(probabilities[index] if probabilities else None)
         if result.path != previous:
@@ -284,9 +285,19 @@ class PreviewPane(QWidget):
         if prediction is None:
             return f"Cannot be read: {result.error}"
         model_says = f"{style_of(prediction.label).name}, {prediction.confidence:.0%} sure"
+        name = row.name(self._threshold)
+        named = f" ({name})" if name else ""
         if row.correction:
             marked = style_of(row.correction).name
-            return f"Marked as {marked} by you (the model said {model_says})."
+            return f"Marked as {marked}{named} by you (the model said {model_says})."
+        personal = row.personal
+        if row.source == Source.PERSONAL and personal is not None:
+            says = f"{style_of(personal.label).name}{named}, {personal.confidence:.0%} sure"
+            if name:
+                says += f"; {name} {personal.name_confidence:.0%}"
+            if personal.confidence < self._threshold:
+                return f"Unsure: probably {says}, learnt from your labels (model: {model_says})."
+            return f"{says}: learnt from your labels (the model said {model_says})."
         if prediction.confidence < self._threshold:
             return f"Unsure: probably {model_says}."
         return f"{model_says}."

@@ -1,4 +1,5 @@
-"""The scanned photos as a Qt list model: one row per file, with the person's correction."""
+"""The scanned photos as a Qt list model: one row per file, with the person's correction and
+the personal layer's prediction (recomputed for every row when the layer is refitted)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
@@ -19,7 +21,9 @@ from PySide6.QtCore import (
 
 from ..core.classifier import DEFAULT_THRESHOLD
 from ..core.corrections import FileVersion
-from ..core.review import ReviewStatus, review_status
+from ..core.learning import is_trivial
+from ..core.personal import PersonalLayer, PersonalPrediction, Source
+from ..core.review import ReviewStatus, pet_name, review_status, sort_status
 from ..core.scan import ScanResult
 from .style import style_of
 
@@ -46,6 +50,9 @@ class Role(IntEnum):
     THUMBNAIL = LABEL + 9  # JPEG bytes kept in the row, or None (then fetched from the cache)
     ROW = LABEL + 10  # the Row itself; never None for a valid index
     CAPTION = LABEL + 11  # the name under the thumbnail: with its folder when names repeat
+    NAME = LABEL + 12  # a named pet, or None
+    SOURCE = LABEL + 13  # "you", "personal" or "model"; None for errors
+    LEARNT = LABEL + 14  # bool: the personal layer changed this photo's label (shown first)
 
 
 @dataclass
@@ -54,7 +61,8 @@ class Row:
 
     result: ScanResult
     mtime_ns: int = 0
-    correction: str | None = None
+    correction: str | None = None  # the person's label: dog, cat, other, dog/NAME or cat/NAME
+    personal: PersonalPrediction | None = None  # the personal layer's, while it has learnt any
 
     @property
     def path(self) -> Path:
@@ -75,19 +83,58 @@ class Row:
             return None
         if self.correction:
             return self.correction.partition("/")[0]  # a named pet is its species
-        return self.result.prediction.label
+        return self.personal.label if self.personal else self.result.prediction.label
+
+    @property
+    def confidence(self) -> float | None:
+        """How sure the label's source is (the personal layer's where it has spoken)."""
+        if self.result.prediction is None:
+            return None
+        return self.personal.confidence if self.personal else self.result.prediction.confidence
+
+    @property
+    def probabilities(self) -> tuple[float, ...] | None:
+        if self.result.prediction is None:
+            return None
+        return (
+            self.personal.probabilities if self.personal else self.result.prediction.probabilities
+        )
+
+    @property
+    def source(self) -> Source | None:
+        if self.result.prediction is None:
+            return None
+        if self.correction:
+            return Source.YOU
+        return self.personal.source if self.personal else Source.MODEL
+
+    @property
+    def learnt(self) -> bool:
+        """The personal layer says something the bundled model did not (another label, or a
+        pet's name) and the person has not confirmed it yet: these come first for review."""
+        personal = self.personal
+        if self.correction or personal is None:
+            return False
+        return personal.changed or personal.name is not None
 
     def status(self, threshold: float) -> ReviewStatus:
-        return review_status(self.result, self.correction, threshold)
+        return review_status(self.result, self.correction, threshold, self.personal)
+
+    def name(self, threshold: float) -> str | None:
+        """The named pet this photo is, when it is one (the person's, or a confident guess)."""
+        return pet_name(self.status(threshold), self.correction, self.personal)
+
+    def sort_status(self, threshold: float) -> str:
+        """What a sort moves it by: the status, or ``dog/Rex`` for ``dogs/Rex/``."""
+        return sort_status(self.status(threshold), self.correction, self.personal)
 
 
 def slim(result: ScanResult, keep_thumbnail: bool) -> ScanResult:
-    """Drop what the grid does not need per row (the embedding; the thumbnail when cached)."""
-    if result.embedding is None and (keep_thumbnail or result.thumbnail is None):
+    """Drop what the grid does not need per row (the thumbnail when cached). The embedding
+    stays (2.5 kB a photo): the personal layer predicts from it after every label."""
+    if keep_thumbnail or result.thumbnail is None:
         return result
-    return dataclasses.replace(
-        result, embedding=None, thumbnail=result.thumbnail if keep_thumbnail else None
-    )
+    return dataclasses.replace(result, thumbnail=None)
 
 
 class ResultsModel(QAbstractListModel):
@@ -100,6 +147,7 @@ class ResultsModel(QAbstractListModel):
         self._threshold = DEFAULT_THRESHOLD
         self.root: Path | None = None  # the folder scanned, for showing subfolders
         self._names: Counter[str] = Counter()
+        self._layer: PersonalLayer | None = None
 
     # Qt interface ------------------------------------------------------------------------------
 
@@ -121,9 +169,15 @@ class ResultsModel(QAbstractListModel):
         if role == Role.STATUS:
             return row.status(self._threshold)
         if role == Role.CONFIDENCE:
-            return prediction.confidence if prediction else None
+            return row.confidence
         if role == Role.PROBABILITIES:
-            return prediction.probabilities if prediction else None
+            return row.probabilities
+        if role == Role.NAME:
+            return row.name(self._threshold)
+        if role == Role.SOURCE:
+            return str(row.source) if row.source else None
+        if role == Role.LEARNT:
+            return row.learnt
         if role == Role.CORRECTED:
             return row.correction is not None
         if role == Role.PATH:
@@ -197,8 +251,43 @@ class ResultsModel(QAbstractListModel):
         known = self._by_path
         self.append([Row(ScanResult(p, None, None, None)) for p in paths if p not in known])
 
+    def set_layer(self, layer: PersonalLayer | None) -> list[int]:
+        """Predict every row again with a newly fitted personal layer; returns the rows whose
+        label or name changed."""
+        self._layer = layer
+        before = [(row.label, row.name(self._threshold)) for row in self._rows]
+        self._predict(self._rows)
+        changed = [
+            n
+            for n, row in enumerate(self._rows)
+            if (row.label, row.name(self._threshold)) != before[n]
+        ]
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+        return changed
+
+    def _predict(self, rows: Sequence[Row]) -> None:
+        """Each row's personal prediction (None while the layer only repeats the model)."""
+        layer = self._layer
+        usable = [
+            row
+            for row in rows
+            if row.result.prediction is not None and row.result.embedding is not None
+        ]
+        if layer is None or is_trivial(layer):
+            for row in rows:
+                row.personal = None
+            return
+        if not usable:
+            return
+        embeddings = np.stack([np.asarray(row.result.embedding, np.float32) for row in usable])
+        probabilities = np.array([row.result.prediction.probabilities for row in usable])  # type: ignore[union-attr]
+        for row, prediction in zip(usable, layer.predict(embeddings, probabilities), strict=True):
+            row.personal = prediction
+
     def append(self, rows: Sequence[Row]) -> None:
         """New rows go at the end; a row for a path still waiting takes its place."""
+        self._predict(rows)
         new: list[Row] = []
         for row in rows:
             number = self._by_path.get(row.path)
@@ -247,7 +336,11 @@ class ResultsModel(QAbstractListModel):
                 continue
             self._rows[number].correction = label
             index = self.index(number)
-            self.dataChanged.emit(index, index, [Role.LABEL, Role.STATUS, Role.CORRECTED])
+            self.dataChanged.emit(
+                index,
+                index,
+                [Role.LABEL, Role.STATUS, Role.CORRECTED, Role.NAME, Role.SOURCE, Role.LEARNT],
+            )
 
     def counts(self) -> Counter[ReviewStatus]:
         """Rows per display status, for the status bar and the filter list."""
@@ -262,11 +355,15 @@ class ResultsModel(QAbstractListModel):
             return f"{where}\nNot classified yet"
         if result.prediction is None:
             return f"{where}\nCould not be read: {result.error}"
-        p = result.prediction
+        p_dog, p_cat, p_other = row.probabilities or (0.0, 0.0, 0.0)
         lines = [
             where,
-            f"Dog {p.p_dog:.0%} · Cat {p.p_cat:.0%} · Neither {p.p_other:.0%}",
+            f"Dog {p_dog:.0%} · Cat {p_cat:.0%} · Neither {p_other:.0%}",
         ]
+        name = row.name(self._threshold)
+        shown = style_of(row.label or "other").name + (f" ({name})" if name else "")
         if row.correction:
-            lines.append(f"Marked as {style_of(row.correction).name} by you")
+            lines.append(f"Marked as {shown} by you")
+        elif row.source == Source.PERSONAL:
+            lines.append(f"{shown}: learnt from your labels")
         return "\n".join(lines)

@@ -125,6 +125,7 @@ class ReviewController(QObject):
             except Exception as exc:
                 session.show_status(f"Your labels could not be saved: {exc}", 8000)
         session.results.set_corrections([(version.path, label) for version, label in changes])
+        session.labels_changed.emit(list(changes))
         self.ensure_current()
         self.schedule_preview()
 

@@ -45,6 +45,8 @@ class Session(QObject):
     model_ready = Signal()
     model_failed = Signal(str)
     threshold_changed = Signal(float)
+    labels_changed = Signal(list)  # [(FileVersion, label or None)]: the person set labels
+    files_moved = Signal(list)  # [(old Path, new Path)]: a sort or an undo moved photos
 
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)

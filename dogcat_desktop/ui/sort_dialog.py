@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from pathlib import Path
 
@@ -309,22 +310,30 @@ def destination_lines(plan: SortPlan) -> list[tuple[str, int, str]]:
     """(label, photos, where in words) per kind of destination: 'dogs/' when every dog goes
     to the top, 'dogs/ in 3 folders' when each subfolder has its own."""
     lines = []
+    species = set(SORT_FOLDERS.values())
     for label, name in SORT_FOLDERS.items():
-        # dogs/, a subfolder's dogs/, or a named pet's folder inside one (dogs/Rex/)
-        folders = [d for d in plan.counts_by_destination if name in (d.name, d.parent.name)]
-        count = sum(plan.counts_by_destination[d] for d in folders)
-        roots = sorted({d if d.name == name else d.parent for d in folders})
+        # dogs/ or a subfolder's dogs/; each named pet's folder (dogs/Rex/) has a line below
+        destinations = plan.counts_by_destination
+        folders = [d for d in destinations if d.name == name and d.parent.name not in species]
+        count = sum(destinations[d] for d in folders)
+        roots = sorted(folders)
         if len(roots) <= 1:
             where = f"<b>{_relative(roots[0], plan.folder) if roots else name}/</b>"
         else:
             where = f"<b>{name}/</b> in {len(roots)} folders"
         lines.append((label, count, where))
+        # Each named pet's own folder (dogs/Rex/), on a line of its own.
+        for pet in sorted(d for d in destinations if d.parent.name == name):
+            shown = html.escape(_relative(pet, plan.folder))
+            lines.append((label, destinations[pet], f"<b>{shown}/</b>"))
     return lines
 
 
 def sort_report_text(report: SortReport) -> tuple[str, str, str]:
     """Title, message and details for the box shown after a sort."""
-    by_folder = Counter(destination.parent.name for _source, destination in report.moved_files)
+    by_folder = Counter(
+        _relative(destination.parent, report.folder) for _source, destination in report.moved_files
+    )
     where = ", ".join(f"{count} to {name}/" for name, count in sorted(by_folder.items()))
     lines = [f"Moved {_photos(report.moved)}" + (f": {where}." if where else ".")]
     if report.cancelled:

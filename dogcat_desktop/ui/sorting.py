@@ -71,7 +71,7 @@ class SortController(QObject):
         assert session.folder is not None
         threshold = session.threshold
         rows = session.results.rows()
-        items = [(row.path, row.status(threshold)) for row in rows]
+        items = [(row.path, row.sort_status(threshold)) for row in rows]
         stamps = {row.path: row.result.stamp for row in rows if row.result.stamp}
         return plan_sort(session.folder, items, stamps, per_subfolder=self.per_subfolder)
 
@@ -212,6 +212,7 @@ class SortController(QObject):
         if session.corrections is not None:
             session.corrections.follow(report.moved_files)
         # Label changes named the photos where they were; from here Ctrl+Z undoes the sort.
+        session.files_moved.emit(report.moved_files)
         session.undo_stack.clear()
         if report.moved:
             session.undo_stack.push(SortCommand(self.undo_last_sort, report.moved))
@@ -239,6 +240,7 @@ class SortController(QObject):
         if session.corrections is not None:
             session.corrections.follow(report.restored_files)
         session.undo_stack.clear()  # its commands named the photos where the sort put them
+        session.files_moved.emit(report.restored_files)
         title, text = undo_report_text(report)
         icon = QMessageBox.Icon.Information if report.complete else QMessageBox.Icon.Warning
         session.show_message(icon, title, text)

@@ -60,8 +60,15 @@ def build_menus(bar: QMenuBar, actions: Actions, preview_toggle: QAction) -> QMe
     edit.addSeparator()
     for action in actions.marks.values():
         edit.addAction(action)
+    pets = edit.addMenu("Name &As")
+    actions.fill_pet_menu(pets)
+    pets.aboutToShow.connect(lambda: actions.fill_pet_menu(pets))
+    edit.addAction(actions[Action.NEW_PET])
     edit.addAction(actions[Action.CLEAR_MARK])
     edit.addAction(actions[Action.AUTO_ADVANCE])
+    edit.addSeparator()
+    edit.addAction(actions[Action.LEARN])
+    edit.addAction(actions[Action.RESET_LEARNING])
     edit.addSeparator()
     edit.addAction(actions[Action.PREFERENCES])
 

@@ -1,0 +1,157 @@
+"""The personal layer in the window: fix one, fix ten; named pets; switching it off and reset."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
+from support import snapshot
+
+from dogcat_desktop.core.learning import open_personal_store
+from dogcat_desktop.ui import sort_dialog
+from dogcat_desktop.ui.actions import Action
+from dogcat_desktop.ui.results_model import Role
+
+Flag = QItemSelectionModel.SelectionFlag
+TIMEOUT = 60_000
+
+
+def select(window, names: list[str]) -> None:
+    proxy, selection = window.proxy, window.grid.selectionModel()
+    selection.clearSelection()
+    for number in range(proxy.rowCount()):
+        index = proxy.index(number, 0)
+        if index.data(Qt.ItemDataRole.DisplayRole) in names:
+            selection.select(index, Flag.Select)
+            selection.setCurrentIndex(index, Flag.NoUpdate)
+
+
+def index_of(window, name: str):
+    results = window.session.results
+    return results.index(results.row_for_path(window.session.folder / name))
+
+
+def learnt(window, qtbot) -> float:
+    """Wait until every refit asked for has been applied to the grid; returns the seconds."""
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: not window.learning.busy, timeout=TIMEOUT)
+    return time.monotonic() - started
+
+
+def test_labels_teach_the_grid_and_changed_photos_come_first(
+    window, scan, photo_folder, qtbot, monkeypatch
+):
+    scan(window, photo_folder)
+    learnt(window, qtbot)
+    cats = sorted(p.name for p in photo_folder.glob("cat.*.jpg"))
+    assert all(index_of(window, name).data(Role.SOURCE) == "model" for name in cats)
+    window.view.set_order("confidence")
+
+    # This person files cats under "neither": six of them are enough for the layer to win.
+    select(window, cats[:6])
+    window.grid.setFocus()
+    qtbot.keyClick(window.grid, Qt.Key.Key_N)
+    seconds = learnt(window, qtbot)
+    rest = cats[6:]
+    changed = [name for name in rest if index_of(window, name).data(Role.LABEL) == "other"]
+    assert len(changed) >= len(rest) // 2, "fix one, fix ten: most of the other cats follow"
+    for name in changed:
+        assert index_of(window, name).data(Role.SOURCE) == "personal"
+        assert index_of(window, name).data(Role.LEARNT) is True
+    assert seconds < 5  # the issue asks for under a second; generous on a shared machine
+    shown = window.proxy.rowCount()
+    first = [window.proxy.index(n, 0).data(Qt.ItemDataRole.DisplayRole) for n in range(shown)]
+    assert set(first[: len(changed)]) == set(changed)  # brought to the front of least-sure-first
+    assert "Personal layer: active" in window.learning.layer.status().describe()
+    dogs = sorted(p.name for p in photo_folder.glob("dog.*.jpg"))
+    assert all(index_of(window, name).data(Role.LABEL) == "dog" for name in dogs)
+
+    # One key confirms: the photo becomes the person's, and leaves the front.
+    select(window, [changed[0]])
+    qtbot.keyClick(window.grid, Qt.Key.Key_N)
+    assert index_of(window, changed[0]).data(Role.LEARNT) is False
+    assert index_of(window, changed[0]).data(Role.SOURCE) == "you"
+    learnt(window, qtbot)
+    changed = [name for name in rest if index_of(window, name).data(Role.SOURCE) == "personal"]
+    assert changed
+
+    # Switched off: the bundled model again, and the About box says so.
+    window.window_actions[Action.LEARN].trigger()
+    learnt(window, qtbot)
+    assert index_of(window, changed[0]).data(Role.SOURCE) == "model"
+    window.show_about()
+    assert "switched off" in window.messages[-1][1]
+    window.window_actions[Action.LEARN].trigger()
+    learnt(window, qtbot)
+    assert index_of(window, changed[0]).data(Role.SOURCE) == "personal"
+
+    # Reset, once confirmed: nothing learnt any more; the labels on the photos stay.
+    asked = []
+    reply = QMessageBox.StandardButton.Reset
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args) or reply)
+    window.window_actions[Action.RESET_LEARNING].trigger()
+    assert asked
+    learnt(window, qtbot)
+    assert index_of(window, changed[0]).data(Role.SOURCE) == "model"
+    assert index_of(window, cats[0]).data(Role.SOURCE) == "you"
+    assert len(open_personal_store().load(window.session.scanner.classifier.model_id).training) == 0
+
+
+@pytest.fixture()
+def accept_preview(monkeypatch):
+    seen = []
+
+    def fake_exec(dialog):
+        seen.append(dialog)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(sort_dialog.SortPreviewDialog, "exec", fake_exec)
+    return seen
+
+
+def test_a_new_pet_named_by_key_sorts_into_its_folder_and_undo_restores(
+    window, scan, photo_folder, qtbot, accept_preview
+):
+    scan(window, photo_folder)
+    before = snapshot(photo_folder)
+    dogs = sorted(p.name for p in photo_folder.glob("dog.*.jpg"))
+    select(window, dogs[:2])
+    window.new_pet("Rex", "dog")  # what Edit › New Pet… does once the dialog is answered
+    assert index_of(window, dogs[0]).data(Role.NAME) == "Rex"
+    assert index_of(window, dogs[0]).data(Role.SOURCE) == "you"
+    learnt(window, qtbot)
+    pet_key = window.window_actions.pets[0]
+    assert pet_key.isVisible() and pet_key.data() == "dog/Rex"
+    # Key 1 names the selected photo as the first pet; the other dogs are plain dogs.
+    select(window, [dogs[2]])
+    window.grid.setFocus()
+    qtbot.keyClick(window.grid, Qt.Key.Key_1)
+    assert index_of(window, dogs[2]).data(Role.NAME) == "Rex"
+    select(window, dogs[3:])
+    qtbot.keyClick(window.grid, Qt.Key.Key_D)
+    learnt(window, qtbot)
+
+    with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT) as done:
+        window.window_actions[Action.SORT].trigger()
+    (preview,) = accept_preview
+    texts = [label.text() for label in preview.findChildren(QLabel)]
+    assert any("dogs/Rex/" in text and "3 photos" in text for text in texts), texts
+    assert done.args[0].moved > 0
+    qtbot.waitUntil(
+        lambda: window.scans.current is None and not window.session.busy, timeout=TIMEOUT
+    )
+    assert sorted(p.name for p in (photo_folder / "dogs" / "Rex").iterdir()) == dogs[:3]
+    assert (photo_folder / "dogs" / dogs[3]).exists()
+    learnt(window, qtbot)
+
+    with qtbot.waitSignal(window.sorting.undo_finished, timeout=TIMEOUT):
+        window.window_actions[Action.UNDO_SORT].trigger()
+    qtbot.waitUntil(
+        lambda: window.scans.current is None and not window.session.busy, timeout=TIMEOUT
+    )
+    assert snapshot(photo_folder) == before
+    learnt(window, qtbot)
+    training = open_personal_store().load(window.session.scanner.classifier.model_id).training
+    assert training.label_of(str(photo_folder / dogs[0])) == "dog/Rex"
