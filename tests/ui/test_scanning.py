@@ -64,8 +64,9 @@ def test_rescan_uses_the_cache(window, scan, rescan, photo_folder):
     assert stats.from_cache == 31
     assert all(row.result.from_cache for row in window.session.results.rows())
     # Rows keep no thumbnail bytes (the cache has them); the provider reads them on demand.
+    # The embedding stays: the personal layer predicts every row again from it after a label.
     row = next(row for row in window.session.results.rows() if row.result.prediction is not None)
-    assert row.result.thumbnail is None and row.result.embedding is None
+    assert row.result.thumbnail is None and row.result.embedding is not None
     assert window.thumbnails.pixmap(row.path, 64) is not None
 
 
