@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from . import settings as keys
 from .results_model import Row
 from .session import Session
-from .workers import ScanProgress, ScanStats, ScanWorker
+from .workers import ScanProgress, ScanStats, ScanThread, ScanWorker
 
 # Placeholder rows added per turn of the event loop: in "least sure first" order each costs
 # Python comparisons, and 100,000 at once held the window for seconds.
@@ -29,19 +29,15 @@ class ScanRun(QObject):
         super().__init__(scans)
         self.scans = scans
         self.worker = worker
+        worker.setParent(self)  # deleted with the run, on the GUI thread, once its thread is joined
         self.active = True
-        self.worker_thread = QThread(self)
-        self.worker_thread.setObjectName("scan")
-        worker.moveToThread(self.worker_thread)
-        self.worker_thread.started.connect(worker.run)
+        self.worker_thread = ScanThread(worker, self)
         worker.found.connect(self._found)
         worker.listed.connect(self._listed)
         worker.results.connect(self._results)
         worker.progress.connect(self._progress)
         worker.error.connect(self._error)
         worker.finished.connect(self._finished)
-        worker.finished.connect(self.worker_thread.quit)
-        self.worker_thread.finished.connect(worker.deleteLater)
         self.worker_thread.finished.connect(self._thread_done)
         self._unlisted: list[Path] = []  # found, not yet given a placeholder row
         self._add_timer = QTimer(self, singleShot=True, interval=0)
@@ -55,7 +51,6 @@ class ScanRun(QObject):
         self.worker.cancel()
         if wait:
             self.active = False
-            self.worker_thread.quit()
             self.worker_thread.wait()
 
     def _found(self, paths: list[Path]) -> None:
@@ -96,6 +91,8 @@ class ScanRun(QObject):
             self.scans.on_finished(self, cancelled, stats)
 
     def _thread_done(self) -> None:
+        # ``finished`` comes just before the thread's last steps: join it before it is deleted.
+        self.worker_thread.wait()
         self.scans.runs.discard(self)
         self.deleteLater()
 

@@ -187,6 +187,7 @@ class Session(QObject):
 
     def _task_done(self, task: Task) -> None:
         self._tasks.discard(task)
+        task.wait()  # ``finished`` comes just before the thread's last steps: join it first
         task.deleteLater()
         self.changed.emit()
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal
 
 from ..core.corrections import CorrectionStore
 from ..core.errors import describe_os_error
@@ -54,7 +54,8 @@ class ScanStats:
 
 
 class ScanWorker(QObject):
-    """Scans one folder; lives in its own QThread. ``cancel()`` may be called from any thread."""
+    """Scans one folder when ``run()`` is called on a ``ScanThread``. ``cancel()`` and
+    ``prefer()`` may be called from any thread."""
 
     found = Signal(list)  # list[Path]: every photo, before the first result
     listed = Signal(int)  # how many
@@ -96,7 +97,6 @@ class ScanWorker(QObject):
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    @Slot()
     def run(self) -> None:
         lower_this_thread()  # the model runs on this thread too: the window goes first
         started = time.monotonic()
@@ -153,6 +153,24 @@ class ScanWorker(QObject):
     @staticmethod
     def _row(item: Reviewed, keep_thumbnail: bool) -> Row:
         return Row(slim(item.result, keep_thumbnail), item.version.mtime_ns, item.correction)
+
+
+class ScanThread(QThread):
+    """Runs one ``ScanWorker`` with no event loop of its own.
+
+    The worker is never moved here: it stays a GUI-thread object whose signals reach the window
+    queued, as a ``Task``'s do. So nothing is posted to, or deleted on, the scan thread. (Deleting
+    the worker there with ``deleteLater`` as the thread ended raced with the GUI thread deleting
+    its owner, and crashed in ``~QObject`` now and then.) Join it (``wait()``) before deleting it.
+    """
+
+    def __init__(self, worker: ScanWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.setObjectName("scan")
+
+    def run(self) -> None:
+        self.worker.run()
 
 
 def describe_scan_error(exc: BaseException, folder: Path) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ from support import BUNDLED_MODEL
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QThread
 from PySide6.QtWidgets import QMessageBox
 
 SMALL_MODEL = Path("/tmp/smodel")
@@ -44,6 +47,34 @@ def _isolated_qt(tmp_path, monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "exec", fake_exec)
     return shown
+
+
+def threads_left() -> list[str]:
+    """Threads of ours still running, and Qt objects living on a thread other than the GUI's.
+
+    Either can crash the interpreter later: a thread still running when its QThread or its
+    window goes, an object deleted on a worker thread as that thread ends while the GUI thread
+    deletes its owner (a SIGSEGV in ``~QObject`` with no Python frame).
+    """
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # closed windows go now
+    gui = QCoreApplication.instance().thread()
+    left = [t.name for t in threading.enumerate() if t.name.startswith("decode")]
+    for obj in gc.get_objects():
+        if not isinstance(obj, QObject) or not shiboken6.isValid(obj):
+            continue
+        if isinstance(obj, QThread) and obj is not gui and obj.isRunning():
+            left.append(f"{type(obj).__name__} {obj.objectName()!r} still running")
+        elif obj.thread() is not gui:
+            left.append(f"{type(obj).__name__} lives on {obj.thread().objectName()!r}")
+    return left
+
+
+@pytest.fixture(autouse=True)
+def _threads_joined(qapp):
+    """After each window test (its windows closed): every thread joined, every object home."""
+    yield
+    left = threads_left()
+    assert not left, f"left behind by the test: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QThread, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QWidget
 
@@ -212,3 +212,22 @@ def test_f5_during_a_scan_sorts_what_is_known_and_the_scan_goes_on(
     settled = [key for key in pressed[0] if key < 2.0]
     assert settled and settled == sorted(settled)  # what was known came first, least sure first
     assert window.session.results.rowCount() == 120
+
+
+def test_nothing_lives_on_a_scan_thread(window, qtbot, photo_folder):
+    """The worker stays a GUI-thread object while its thread runs, so nothing is deleted on the
+    scan thread as it ends. (Moved there and deleted there by ``deleteLater`` on ``finished``, it
+    raced with the window deleting the scan: tests/ui crashed in ``~QObject`` about one run in
+    ten.) The run and its thread are deleted only once the thread is joined."""
+    homes: list[bool] = []
+
+    def check(_total: int) -> None:
+        run = window.scans.current
+        assert run is not None and run.worker_thread.isRunning()
+        homes.append(run.worker.thread() is QThread.currentThread())
+
+    window.scans.listed.connect(check)
+    with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS):
+        window.scans.open_folder(photo_folder)
+    assert homes == [True]
+    qtbot.waitUntil(lambda: not window.scans.runs, timeout=5000)
