@@ -439,5 +439,5 @@ class MainWindow(QMainWindow):
         settings.setValue(keys.GEOMETRY, self.saveGeometry())
         settings.setValue(keys.WINDOW_STATE, self.saveState())
         settings.sync()
-        self.session.wait_for_tasks()
+        self.session.close()
         super().closeEvent(event)

@@ -185,7 +185,7 @@ class ScanController(QObject):
     def start(self) -> None:
         """Scan the open folder afresh, replacing any scan under way."""
         session = self.session
-        if session.folder is None:
+        if session.folder is None or session.closed:
             return
         self.stop(wait=True)
         session.results.clear()

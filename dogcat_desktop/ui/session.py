@@ -71,6 +71,7 @@ class Session(QObject):
         self.scanning = False  # a scan runs, or waits for the model
         self.has_journal = False  # a sort of this folder can be undone
         self._tasks: set[Task] = set()
+        self.closed = False  # the window closed: no new background work (see ``close``)
         self._user_threshold = keys.read_float(settings, keys.THRESHOLD)
         self.results.set_threshold(self._user_threshold or DEFAULT_THRESHOLD)
 
@@ -180,6 +181,8 @@ class Session(QObject):
         if progress is not None:
             task.progressed.connect(progress)
         task.finished.connect(lambda: self._task_done(task))
+        if self.closed:  # never started: a thread running when its window is deleted aborts
+            return task
         self._tasks.add(task)
         task.start()
         self.changed.emit()
@@ -195,6 +198,12 @@ class Session(QObject):
     def busy(self) -> bool:
         """A sort or undo is running (model loading does not count)."""
         return any(task.objectName() == "files" for task in self._tasks)
+
+    def close(self) -> None:
+        """The window closes: join the running tasks and start none after them (a result
+        still on its way, such as a refit's, would otherwise start one the window outlives)."""
+        self.closed = True
+        self.wait_for_tasks()
 
     def wait_for_tasks(self) -> None:
         for task in list(self._tasks):
