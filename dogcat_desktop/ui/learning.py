@@ -58,6 +58,7 @@ class LearningController(QObject):
         self._enabled: bool | None = None
         self._reset = False
         self._running = False
+        self._closed = False
         self._problem_said = False
         session.model_ready.connect(self._model_ready)
         session.labels_changed.connect(self.learn)
@@ -142,6 +143,23 @@ class LearningController(QObject):
         self.created.clear()
         self._start()
 
+    def stop(self) -> None:
+        """When the window closes: no refit starts any more (its thread would outlive the
+        window); the one running is waited for, and labels still waiting are saved now."""
+        self._closed = True
+        self.session.wait_for_tasks()
+        changes, self._changes = self._changes, []
+        enabled, self._enabled = self._enabled, None
+        reset, self._reset = self._reset, False
+        if self._model_id is None or not (changes or enabled is not None or reset):
+            return
+        with contextlib.suppress(PersonalFileError, OSError):
+            if reset:
+                with contextlib.suppress(PersonalFileError):
+                    self.store.load(self._model_id)
+                self.store.reset()
+            LabelBook(None, self.store, self._model_id).update(_composed(changes), enabled)
+
     # The background refit -------------------------------------------------------------------------
 
     def _model_ready(self) -> None:
@@ -155,7 +173,7 @@ class LearningController(QObject):
         self._start()
 
     def _start(self) -> None:
-        if self._running or self._model_id is None:
+        if self._running or self._closed or self._model_id is None:
             return
         changes, self._changes = self._changes, []
         enabled, self._enabled = self._enabled, None

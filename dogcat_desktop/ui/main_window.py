@@ -435,6 +435,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.scans.stop_all()
+        self.learning.stop()
         settings = self.session.settings
         settings.setValue(keys.GEOMETRY, self.saveGeometry())
         settings.setValue(keys.WINDOW_STATE, self.saveState())
