@@ -6,6 +6,7 @@ own by ``MainAction``; the window connects them to the controllers that carry th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum, auto
 
 from PySide6.QtCore import Qt
@@ -87,6 +88,8 @@ class Actions:
         self.filters = filters
         self.orders = orders
         self.pets = pets or []  # "Name as Rex" for each named pet, data: "dog/Rex"
+        self._pet_list: list[tuple[str, str]] = []
+        self.name_as: Callable[[str], None] | None = None  # names the selection (the window's)
 
     def __getitem__(self, key: Action) -> QAction:
         return self._actions[key]
@@ -102,6 +105,7 @@ class Actions:
 
     def show_pets(self, pets: list[tuple[str, str]]) -> None:
         """One 'Name as' action per named pet (species, name), keys 1 to 9 in this order."""
+        self._pet_list = list(pets)
         for number, action in enumerate(self.pets):
             if number < len(pets):
                 species, name = pets[number]
@@ -118,10 +122,19 @@ class Actions:
         shown = [action for action in self.pets if action.isVisible()]
         for action in shown:
             menu.addAction(action)
+        for species, name in self._pet_list[len(self.pets) :]:  # beyond the keys: menu only
+            extra = menu.addAction(f"{name} ({species})")
+            extra.triggered.connect(
+                lambda _checked=False, label=f"{species}/{name}": self._name(label)
+            )
         if not shown:
             menu.addAction("No named pets yet").setEnabled(False)
         menu.addSeparator()
         menu.addAction(self[Action.NEW_PET])
+
+    def _name(self, label: str) -> None:
+        if self.name_as is not None:
+            self.name_as(label)
 
     def context_menu(self, parent: QWidget) -> QMenu:
         """The grid's right-click menu."""

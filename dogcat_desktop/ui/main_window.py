@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         actions[Action.AUTO_ADVANCE].toggled.connect(self.review.set_auto_advance)
         for action in actions.pets:
             action.triggered.connect(lambda _checked=False, pet=action: self._name_as(pet.data()))
+        actions.name_as = self._name_as
         actions[Action.LEARN].toggled.connect(self.learning.set_enabled)
         self.learning.pets_changed.connect(lambda: actions.show_pets(self.learning.pets()))
         self.learning.layer_changed.connect(self._show_learning)
