@@ -221,3 +221,14 @@ def test_small_thumbnails_show_the_label_badge_alone(window, scan, photo_folder,
     window.view.set_thumbnail_size(256)
     window.grid.grab()
     assert any(text.endswith("%") for text in pills)
+
+
+def test_a_closed_window_starts_no_background_work(window, qtbot):
+    """A result arriving after the window closed (a refit's, the model's) starts no task or scan:
+    a thread still running when the window is deleted aborts the process."""
+    window.close()
+    task = window.session.run_task(lambda _task: None, lambda _result: None, lambda _exc: None)
+    assert not task.isRunning() and not window.session.busy
+    window.session.folder = window.session.folder or Path.cwd()
+    window.scans.start()
+    assert window.scans.current is None and not window.scans.runs
