@@ -30,6 +30,17 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "config"))
 
 
+@pytest.fixture()
+def outside(tmp_path: Path) -> Path:
+    """The sentinel beside a test's folder: files, a folder and a photo that no action on the
+    folder may touch."""
+    sentinel = tmp_path / "outside"
+    (sentinel / "sub").mkdir(parents=True)
+    (sentinel / "victim.txt").write_text("must stay exactly as it is\n")
+    (sentinel / "sub" / "dog_9.jpg").write_bytes(os.urandom(3000))
+    return sentinel
+
+
 @pytest.fixture(scope="session")
 def cat_photos(shared_data) -> list[Path]:
     return sorted((shared_data / "dogs-vs-cats" / "validation" / "cats").glob("*.jpg"))

@@ -11,8 +11,10 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,30 @@ def kill_when(command: list[str], stop: Callable[[str], bool], env: dict[str, st
         watchdog.cancel()
     assert "Traceback" not in err, err
     return last
+
+
+_HOLD_LOCK = """
+import sys, time
+from dogcat_desktop.core.folder_lock import acquire
+with acquire(sys.argv[1]):
+    print("HELD", flush=True)
+    time.sleep(60)
+"""
+
+
+@contextmanager
+def lock_held_by_another_process(folder: Path) -> Iterator[subprocess.Popen[str]]:
+    """A child process holding ``folder``'s sort lock until the block ends (then it is killed,
+    leaving a stale lock behind, as a crash would)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "HELD"
+        yield child
+    finally:
+        child.kill()
+        child.wait()

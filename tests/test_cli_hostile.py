@@ -17,7 +17,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import BUNDLED_MODEL, STATE_DIR_NAME, child_env, snapshot
+from support import (
+    BUNDLED_MODEL,
+    STATE_DIR_NAME,
+    child_env,
+    lock_held_by_another_process,
+    snapshot,
+)
 
 PROGRAM = "dogcat-sorter-cli: "
 
@@ -42,14 +48,6 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(PROGRAM), result.stderr
     return lines[0]
-
-
-@pytest.fixture()
-def outside(tmp_path: Path) -> Path:
-    sentinel = tmp_path / "outside"
-    sentinel.mkdir()
-    (sentinel / "victim.txt").write_text("must stay exactly as it is\n")
-    return sentinel
 
 
 @pytest.fixture()
@@ -189,35 +187,18 @@ def test_names_with_returns_and_formulas_are_safe_in_csv(pets: Path) -> None:
     assert [row["path"] for row in json.loads(as_json.stdout)] == names
 
 
-HOLD_LOCK = """
-import sys, time
-from dogcat_desktop.core.folder_lock import acquire
-with acquire(sys.argv[1]):
-    print("HELD", flush=True)
-    time.sleep(60)
-"""
-
-
 @pytest.mark.usefixtures("guard")
 def test_sort_of_a_subfolder_while_the_folder_is_sorted(pets: Path) -> None:
     sub = pets / "more"
     sub.mkdir()
     for photo in list(pets.glob("dog*.jpg"))[:2]:
         shutil.copy(photo, sub)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(pets)], stdout=subprocess.PIPE, text=True,
-        env=child_env(),
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "HELD"
+    with lock_held_by_another_process(pets):
         before = snapshot(pets)
         result = cli("sort", str(sub))
         assert result.returncode == 1
         assert "(a folder above it) is being sorted" in one_line_error(result)
         assert snapshot(pets) == before
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 @pytest.mark.usefixtures("guard")

@@ -12,14 +12,13 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from support import STATE_DIR_NAME, child_env, sha
+from support import STATE_DIR_NAME, lock_held_by_another_process, sha
 
 from dogcat_desktop.core import folder_lock
 from dogcat_desktop.core.cache import ScanCache
@@ -58,16 +57,6 @@ def photo_hashes(folder: Path) -> Counter[str]:
         for p in folder.rglob("*")
         if p.is_file() and not p.is_symlink() and STATE_DIR_NAME not in p.parts
     )
-
-
-@pytest.fixture()
-def outside(tmp_path: Path) -> Path:
-    """The sentinel: files, a folder and a photo that no action on the folder may touch."""
-    sentinel = tmp_path / "outside"
-    (sentinel / "sub").mkdir(parents=True)
-    (sentinel / "victim.txt").write_text("must stay exactly as it is\n")
-    (sentinel / "sub" / "dog_9.jpg").write_bytes(os.urandom(3000))
-    return sentinel
 
 
 @pytest.fixture()
@@ -358,31 +347,14 @@ def test_a_folder_and_its_subfolder_lock_each_other_out(pets: Path) -> None:
     assert sorted(p.name for p in pets.glob("*.jpg")) == sorted(LABELS)
 
 
-HOLD_LOCK = """
-import sys, time
-from dogcat_desktop.core.folder_lock import acquire
-with acquire(sys.argv[1]):
-    print("HELD", flush=True)
-    time.sleep(60)
-"""
-
-
 @pytest.mark.usefixtures("guard")
 def test_nested_sorts_in_two_processes(pets: Path) -> None:
     """Another process sorting a subfolder: the sort of the folder above refuses to start."""
     (pets / "cats").mkdir()
-    child = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(pets / "cats")],
-        stdout=subprocess.PIPE, text=True, env=child_env(),
-    )  # fmt: skip
-    try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "HELD"
+    with lock_held_by_another_process(pets / "cats") as child:
         with pytest.raises(folder_lock.FolderBusyError) as refused:
             execute_plan(plan_sort(pets, items(pets)))
         assert f"process {child.pid}" in str(refused.value)
-    finally:
-        child.kill()
-        child.wait()
     assert execute_plan(plan_sort(pets, items(pets))).moved == 3  # the dead child's lock is stale
 
 

@@ -17,14 +17,6 @@ TIMEOUT = 60_000
 
 
 @pytest.fixture()
-def outside(tmp_path: Path) -> Path:
-    sentinel = tmp_path / "outside"
-    sentinel.mkdir()
-    (sentinel / "victim.txt").write_text("must stay exactly as it is\n")
-    return sentinel
-
-
-@pytest.fixture()
 def previews(monkeypatch) -> list[SortPreviewDialog]:
     seen: list[SortPreviewDialog] = []
 
