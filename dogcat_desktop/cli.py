@@ -402,10 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser(
         "classify",
         help="print a label for each photo",
-        description="One row per file: path,label,confidence,p_dog,p_cat,p_other,status,error. "
-        "status is ok, unsure (confidence under the threshold) or error (the file could not "
-        "be read; error says why). Folders are searched for photos; a file named explicitly is "
-        "always reported.",
+        description="One row per file: path,label,confidence,p_dog,p_cat,p_other,status,error,"
+        "source,name. status is ok, unsure (confidence under the threshold) or error (the file "
+        "could not be read; error says why). source says where the label came from: model, "
+        "personal (the layer that learns from your labels) or you (a label you set); name is "
+        "your named pet's. Folders are searched for photos; a file named explicitly is always "
+        "reported.",
     )
     classify.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     classify.add_argument("-r", "--recursive", action="store_true", help="include subfolders")

@@ -115,3 +115,12 @@ def test_bad_usage_exits_2():
     assert run_cli("classify").returncode == 2
     assert run_cli("classify", "x.jpg", "--format", "xml").returncode == 2
     assert run_cli("frobnicate").returncode == 2
+
+
+def test_classify_help_names_every_column_in_order(capsys):
+    from dogcat_desktop.cli import build_parser
+    from dogcat_desktop.core.report import COLUMNS
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["classify", "--help"])
+    assert ",".join(COLUMNS) in "".join(capsys.readouterr().out.split())
