@@ -75,6 +75,15 @@ class CorrectionStore:
             columns = [row[1] for row in self._db.execute("PRAGMA table_info(corrections)")]
             if columns != _COLUMNS:
                 raise sqlite3.DatabaseError("its table is not the one this version writes")
+            unknown = [
+                label
+                for (label,) in self._db.execute("SELECT DISTINCT label FROM corrections")
+                if _valid(label) is None
+            ]
+            if unknown:
+                raise sqlite3.DatabaseError(
+                    f"labels this version does not know, such as {str(unknown[0])[:40]!r}"
+                )
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise CorrectionsDamagedError(
@@ -149,7 +158,8 @@ class CorrectionStore:
 
 
 def _valid(label: object) -> str | None:
-    """A stored label as the app uses it; one it cannot parse (another version's) counts as none."""
+    """A stored label as the app uses it, None for one it cannot parse. Opening refuses a store
+    that holds such a label, so here it only guards against another process writing one since."""
     if not isinstance(label, str):
         return None
     try:

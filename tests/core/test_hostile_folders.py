@@ -387,6 +387,14 @@ def test_corrupt_corrections_are_reported_never_skipped(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(CorrectionsDamagedError, match="not the one this version writes"):
         CorrectionStore(wrong)
+    strange = tmp_path / "strange.sqlite3"
+    CorrectionStore(strange).close()
+    db = sqlite3.connect(strange)
+    db.execute("INSERT INTO corrections VALUES ('/x/a.jpg', 1, 1, 'hamster', 0)")
+    db.commit()
+    db.close()
+    with pytest.raises(CorrectionsDamagedError, match="does not know, such as 'hamster'"):
+        CorrectionStore(strange)  # reported, not read as if the photo had no label
 
 
 # ------------------------------------------------------------------------------------ output
