@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from ..core.errors import describe_os_error
 from ..core.report import COLUMNS, RowWriter, row_for
 from . import settings as keys
 from .results_model import ResultsModel
@@ -60,7 +61,7 @@ def export_results(session: Session, parent: QWidget) -> None:
         session.show_message(
             QMessageBox.Icon.Warning,
             "Export failed",
-            f"The file could not be written: {exc.strerror or exc}.",
+            f"{path} could not be written: {describe_os_error(exc)}.",
         )
         return
     session.show_status(f"Saved {session.results.rowCount()} rows to {path}", 6000)

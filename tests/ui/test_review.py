@@ -277,6 +277,20 @@ def test_export_dialog_suggests_a_place_outside_the_photo_folder(
     assert starts[1] == str(target.parent / "photos-dogcat-results.csv")
 
 
+def test_export_that_cannot_be_written_says_why(window, scan, photo_folder, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    scan(window, photo_folder)
+    target = tmp_path / "gone" / "mine.csv"  # its folder does not exist
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_: (str(target), ""))
+    messages = []
+    window.session.message.connect(messages.append)
+    window.window_actions[Action.EXPORT].trigger()
+    (message,) = messages
+    assert message.title == "Export failed"
+    assert message.text == f"{target} could not be written: not found (moved or deleted?)."
+
+
 def test_settings_are_remembered(window, scan, photo_folder, qtbot):
     scan(window, photo_folder, recursive=True)
     window.view.set_thumbnail_size(208)
