@@ -168,7 +168,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
             return EXIT_SOME_FAILED
         print(f"dogcat-sorter-cli: {exc} Sorting on the model's labels alone.", file=sys.stderr)
         corrections = None
-    files = list_photos(folder, args.recursive)
+    files = list_photos(folder, args.recursive or args.each_subfolder)
     scanner = _open_scanner(not args.no_cache)
     threshold = (
         args.min_confidence if args.min_confidence is not None else scanner.classifier.threshold
@@ -201,7 +201,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     bar.close()
     if wanted:
         _refill(model_id, corrections, seen)
-    plan = plan_sort(folder, items, stamps)
+    plan = plan_sort(folder, items, stamps, per_subfolder=args.each_subfolder)
     print(plan.summary())
     if corrected:
         print(f"  {corrected} photo{'s' if corrected != 1 else ''} labelled by you")
@@ -472,6 +472,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sort.add_argument("path", type=Path, metavar="PATH")
     sort.add_argument("-r", "--recursive", action="store_true", help="include subfolders")
+    sort.add_argument(
+        "--each-subfolder",
+        action="store_true",
+        help="give each subfolder its own dogs/ and cats/ (implies --recursive), as the "
+        "window's sort preview can",
+    )
     sort.add_argument("-n", "--dry-run", action="store_true", help="print the plan, move nothing")
     sort.add_argument(
         "--min-confidence",

@@ -104,6 +104,24 @@ def test_sort_follows_corrections_made_in_the_window(pets):
     assert store.get(FileVersion.of(pets / "dog.2001.jpg")) == "cat"
 
 
+def test_each_subfolder_gets_its_own_dogs_and_cats_and_undo_restores(pets):
+    trip = pets / "trip"
+    trip.mkdir()
+    for name in ("cat.2001.jpg", "dog.2001.jpg"):
+        os.rename(pets / name, trip / name)
+    before = snapshot(pets)
+    status, out = run("sort", str(pets), "--each-subfolder", "--min-confidence", "0.8")
+    assert status == 0, out
+    after = snapshot(pets)
+    assert {"trip/cats/cat.2001.jpg", "trip/dogs/dog.2001.jpg"} <= set(after)
+    assert "dogs/dog.2000.jpg" in after and "cats/cat.2000.jpg" in after
+    assert not any(name.startswith(("dogs/trip", "cats/trip")) for name in after)
+    assert sorted(after.values()) == sorted(before.values())
+    status, out = run("undo", str(pets))
+    assert status == 0, out
+    assert snapshot(pets) == before
+
+
 def test_undo_on_missing_folder_is_usage_error(tmp_path):
     assert run("undo", str(tmp_path / "nope"))[0] == 2
 
