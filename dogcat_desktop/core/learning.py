@@ -146,14 +146,17 @@ class LabelBook:
         self,
         change: Callable[[TrainingSet], TrainingSet] = lambda training: training,
         enabled: bool | None = None,
+        pets: Sequence[str] = (),
     ) -> PersonalState:
         """Reload, change and save, holding a lock, so the window and the CLI never lose each
-        other's labels."""
+        other's labels; ``pets`` (``dog/Rex``) are pets named before any photo has the name."""
         with _locked(self.store.path):
             state = self.store.load(self.model_id)
             state = PersonalState(
-                change(state.training), state.enabled if enabled is None else enabled
-            )
+                change(state.training),
+                state.enabled if enabled is None else enabled,
+                state.pets,
+            ).with_pets(pets)
             self.store.save(state)
         return state
 

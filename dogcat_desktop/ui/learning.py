@@ -24,6 +24,8 @@ from ..core.personal import (
     PersonalState,
     TrainingSet,
     check_name,
+    format_label,
+    parse_label,
 )
 from ..core.personal.labels import SPECIES
 from .session import Session
@@ -52,7 +54,8 @@ class LearningController(QObject):
         self.store = open_personal_store()
         self.layer = PersonalLayer.unavailable("it is loaded with the model")
         self.state: PersonalState | None = None
-        self.created: list[tuple[str, str]] = []  # pets made with New Pet… and no photo yet
+        self.created: list[tuple[str, str]] = []  # pets made with New Pet… in this session
+        self._new_pets: list[str] = []  # of those, the ones waiting to be saved
         self._model_id: str | None = None
         self._changes: list[Change] = []
         self._enabled: bool | None = None
@@ -73,7 +76,11 @@ class LearningController(QObject):
     @property
     def busy(self) -> bool:
         """A refit runs or waits (tests wait for this to clear)."""
-        return self._running or bool(self._changes) or self._reset or self._enabled is not None
+        return self._running or self._pending()
+
+    def _pending(self) -> bool:
+        """Something waits to be saved: labels, the switch, a reset or a new pet."""
+        return bool(self._changes or self._new_pets) or self._reset or self._enabled is not None
 
     def pets(self) -> list[tuple[str, str]]:
         """(species, name) of every named pet: those with labelled photos, then new ones."""
@@ -81,8 +88,13 @@ class LearningController(QObject):
         if self.state is not None:
             for species in SPECIES:
                 known.extend((species, name) for name in self.state.training.names(species))
-        folded = {(s, n.casefold()) for s, n in known}
-        return known + [(s, n) for s, n in self.created if (s, n.casefold()) not in folded]
+            for label in self.state.pets:
+                species, name = parse_label(label)
+                known.append((species, name or ""))
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        for species, name in known + self.created:
+            found.setdefault((species, name.casefold()), (species, name))
+        return list(found.values())
 
     def add_pet(self, species: str, name: str) -> str:
         """Remember a new named pet (``dog/Rex``) before any photo has its name; returns the
@@ -92,7 +104,9 @@ class LearningController(QObject):
             if known_species == species and known.casefold() == name.casefold():
                 return f"{species}/{known}"
         self.created.append((species, name))
+        self._new_pets.append(format_label(species, name))
         self.pets_changed.emit()
+        self._start()  # saved with the layer, so the pet is there after a restart
         return f"{species}/{name}"
 
     def learn(self, changes: Sequence[tuple[FileVersion, str | None]]) -> None:
@@ -141,6 +155,7 @@ class LearningController(QObject):
         self._reset = True
         self._changes.clear()
         self.created.clear()
+        self._new_pets.clear()
         self._start()
 
     def stop(self) -> None:
@@ -151,14 +166,15 @@ class LearningController(QObject):
         changes, self._changes = self._changes, []
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
-        if self._model_id is None or not (changes or enabled is not None or reset):
+        pets, self._new_pets = self._new_pets, []
+        if self._model_id is None or not (changes or enabled is not None or reset or pets):
             return
         with contextlib.suppress(PersonalFileError, OSError):
             if reset:
                 with contextlib.suppress(PersonalFileError):
                     self.store.load(self._model_id)
                 self.store.reset()
-            LabelBook(None, self.store, self._model_id).update(_composed(changes), enabled)
+            LabelBook(None, self.store, self._model_id).update(_composed(changes), enabled, pets)
 
     # The background refit -------------------------------------------------------------------------
 
@@ -178,6 +194,7 @@ class LearningController(QObject):
         changes, self._changes = self._changes, []
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
+        pets, self._new_pets = self._new_pets, []
         store, model_id = self.store, self._model_id
         self._running = True
 
@@ -188,8 +205,8 @@ class LearningController(QObject):
                         store.load(model_id)  # a damaged file is set aside, not deleted
                     store.reset()
                 book = LabelBook(None, store, model_id)
-                if changes or enabled is not None:
-                    state = book.update(_composed(changes), enabled)
+                if changes or enabled is not None or pets:
+                    state = book.update(_composed(changes), enabled, pets)
                 else:
                     state = store.load(model_id)
             except PersonalFileError as exc:
@@ -225,13 +242,13 @@ class LearningController(QObject):
         if self.pets() != pets_before:
             self.pets_changed.emit()
         self.layer_changed.emit(self.layer)
-        if self._changes or self._enabled is not None or self._reset:
+        if self._pending():
             self._start()
 
     def _failed(self, exc: BaseException) -> None:
         self._running = False
         self.session.show_status(f"Could not learn from your labels: {exc}", 8000)
-        if self._changes or self._enabled is not None or self._reset:
+        if self._pending():
             self._start()
 
 
