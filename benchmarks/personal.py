@@ -5,7 +5,7 @@
   reviewing least-sure-first would; after k = 5, 10, 20 and 50 labels, count the errors on the
   photos not yet labelled, overall and per class, against the bundled model's on the same photos.
   The same run without the model as a prior shows what the prior is worth.
-- Pets by name: Oxford-IIIT breeds stand in for individual animals; for two and three breeds of
+- Pets by name: Oxford-IIIT breeds stand in for individual animals; for one, two and three breeds of
   one species, k photos of each are labelled with the breed as the pet's name, and the rest of
   those breeds are named (right, wrong, or left unnamed in the species); photos of the species'
   other breeds should stay unnamed.
@@ -52,6 +52,7 @@ from dogcat_desktop.resources import model_dir  # noqa: E402
 STEPS = (5, 10, 20, 50)
 MIN_COLLECTION = 100  # photos; leaves at least 50 unlabelled after the last step
 NAME_EXAMPLES = (2, 3, 5, 10)
+PET_COUNTS = (1, 2, 3)  # one named pet alone must not take every similar animal
 NAME_TRIALS = 20  # random breed groups per species and group size
 REFIT_LABELS = 5000
 
@@ -233,7 +234,7 @@ def run_names(data: embeddings.Embedded, seed: int = 0) -> list[NameResult]:
         for i in rows:
             breeds.setdefault(photos[i].category.split(": ")[-1].split(" (")[0], []).append(i)
         usable = sorted(b for b, members in breeds.items() if len(members) >= 15)
-        for pets, examples in itertools.product((2, 3), NAME_EXAMPLES):
+        for pets, examples in itertools.product(PET_COUNTS, NAME_EXAMPLES):
             total = NameResult(species, pets, examples, 0, 0, 0, 0, 0)
             for _ in range(NAME_TRIALS):
                 chosen = rng.choice(usable, pets, replace=False).tolist()
