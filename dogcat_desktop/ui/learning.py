@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from ..core.corrections import FileVersion
-from ..core.learning import LabelBook, open_personal_store, personal_key
+from ..core.learning import LabelBook, fit_state, open_personal_store, personal_key, tally
 from ..core.personal import (
     PersonalFileError,
     PersonalLayer,
@@ -28,6 +28,7 @@ from ..core.personal import (
     parse_label,
 )
 from ..core.personal.labels import SPECIES
+from ..core.personal.means import SpeciesMeans, Tally
 from .session import Session
 from .workers import Task
 
@@ -56,6 +57,7 @@ class LearningController(QObject):
         self.state: PersonalState | None = None
         self.created: list[tuple[str, str]] = []  # pets made with New Pet… in this session
         self._new_pets: list[str] = []  # of those, the ones waiting to be saved
+        self._seen: SpeciesMeans | None = None  # scanned photos waiting to count in the means
         self._model_id: str | None = None
         self._changes: list[Change] = []
         self._enabled: bool | None = None
@@ -80,7 +82,8 @@ class LearningController(QObject):
 
     def _pending(self) -> bool:
         """Something waits to be saved: labels, the switch, a reset or a new pet."""
-        return bool(self._changes or self._new_pets) or self._reset or self._enabled is not None
+        waiting = self._changes or self._new_pets or self._seen is not None
+        return bool(waiting) or self._reset or self._enabled is not None
 
     def pets(self) -> list[tuple[str, str]]:
         """(species, name) of every named pet: those with labelled photos, then new ones."""
@@ -133,7 +136,15 @@ class LearningController(QObject):
             self._queue(lambda training: training.follow(pairs))
 
     def refill(self) -> None:
-        """After a scan: labels made under an older model learn again from new embeddings."""
+        """After a scan: the photos count towards the species' means named pets are told apart
+        against, and labels made under an older model learn again from new embeddings."""
+        counted = Tally()
+        for row in self.session.results.rows():
+            tally(counted, row.result)
+        if counted.counts.any():
+            seen = counted.means()
+            self._seen = seen if self._seen is None else self._seen.plus(seen)
+            self._start()
         if self.state is None or not self.state.training.missing():
             return
         waiting = dict(self.state.training.missing())
@@ -167,14 +178,16 @@ class LearningController(QObject):
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
         pets, self._new_pets = self._new_pets, []
-        if self._model_id is None or not (changes or enabled is not None or reset or pets):
+        seen, self._seen = self._seen, None
+        if self._model_id is None or not (changes or enabled is not None or reset or pets or seen):
             return
         with contextlib.suppress(PersonalFileError, OSError):
             if reset:
                 with contextlib.suppress(PersonalFileError):
                     self.store.load(self._model_id)
                 self.store.reset()
-            LabelBook(None, self.store, self._model_id).update(_composed(changes), enabled, pets)
+            book = LabelBook(None, self.store, self._model_id)
+            book.update(_composed(changes), enabled, pets, seen)
 
     # The background refit -------------------------------------------------------------------------
 
@@ -195,6 +208,7 @@ class LearningController(QObject):
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
         pets, self._new_pets = self._new_pets, []
+        seen, self._seen = self._seen, None
         store, model_id = self.store, self._model_id
         self._running = True
 
@@ -205,13 +219,13 @@ class LearningController(QObject):
                         store.load(model_id)  # a damaged file is set aside, not deleted
                     store.reset()
                 book = LabelBook(None, store, model_id)
-                if changes or enabled is not None or pets:
-                    state = book.update(_composed(changes), enabled, pets)
+                if changes or enabled is not None or pets or seen is not None:
+                    state = book.update(_composed(changes), enabled, pets, seen)
                 else:
                     state = store.load(model_id)
             except PersonalFileError as exc:
                 return Refit(None, PersonalLayer.unavailable(str(exc)))
-            return Refit(state, PersonalLayer.fit(state.training, enabled=state.enabled))
+            return Refit(state, fit_state(state))
 
         self.session.run_task(refit, self._fitted, self._failed)
 

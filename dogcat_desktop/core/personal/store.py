@@ -12,13 +12,14 @@ import os
 import time
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..labels import CLASSES
-from .labels import LabelError, format_label, parse_label
+from .labels import SPECIES, LabelError, format_label, parse_label
+from .means import SpeciesMeans
 from .training_set import EMBEDDING_SIZE, TrainingSet
 
 FILE_NAME = "personal-layer.npz"
@@ -33,7 +34,8 @@ _FIELDS = (
     "probabilities",
     "present",
 )
-_OPTIONAL = ("pets",)  # absent from files written before pets could be named without photos
+# Absent from older files: pets named without photos, the species' means among the user's photos
+_OPTIONAL = ("pets", "species_sums", "species_counts")
 
 
 class PersonalFileError(Exception):
@@ -48,6 +50,7 @@ class PersonalState:
     training: TrainingSet
     enabled: bool = True
     pets: tuple[str, ...] = ()
+    means: SpeciesMeans = field(default_factory=SpeciesMeans.empty)  # for the training's model
 
     def with_pets(self, labels: Iterable[str]) -> PersonalState:
         """This state also knowing the pets ``labels`` (``dog/Rex``); a name already known under
@@ -87,6 +90,8 @@ class PersonalStore:
         except PersonalFileError as exc:
             self._damaged = True
             raise PersonalFileError(f"{self.path} cannot be used: {exc}") from exc
+        if state.training.model_id != model_id:  # another model's embeddings: start again
+            state = replace(state, means=SpeciesMeans.empty())
         return replace(state, training=state.training.for_model(model_id))
 
     def save(self, state: PersonalState) -> None:
@@ -111,6 +116,8 @@ class PersonalStore:
                     probabilities=training.probabilities.astype(np.float32),
                     present=training.present.astype(bool),
                     pets=np.array(state.pets, dtype=str).reshape(-1),
+                    species_sums=state.means.sums.astype(np.float64),
+                    species_counts=state.means.counts.astype(np.int64),
                 )
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -182,6 +189,7 @@ def _validated(fields: dict[str, np.ndarray]) -> PersonalState:
         named = PersonalState(TrainingSet("")).with_pets(pets.tolist()).pets
     except LabelError as exc:
         raise PersonalFileError(str(exc)) from exc
+    means = _means(fields)
     training = TrainingSet(
         str(fields["model_id"]),
         tuple(keys.tolist()),
@@ -190,7 +198,23 @@ def _validated(fields: dict[str, np.ndarray]) -> PersonalState:
         probabilities,
         marks,
     )
-    return PersonalState(training, bool(enabled), named)
+    return PersonalState(training, bool(enabled), named, means)
+
+
+def _means(fields: dict[str, np.ndarray]) -> SpeciesMeans:
+    if "species_sums" not in fields or "species_counts" not in fields:
+        return SpeciesMeans.empty()
+    sums, counts = fields["species_sums"], fields["species_counts"]
+    if (
+        sums.shape != (len(SPECIES), EMBEDDING_SIZE)
+        or counts.shape != (len(SPECIES),)
+        or sums.dtype != np.float64
+        or counts.dtype.kind not in "iu"
+    ):
+        raise PersonalFileError("the species' means are of the wrong shape or type")
+    if not np.isfinite(sums).all() or (counts < 0).any():
+        raise PersonalFileError("the species' means are not finite")
+    return SpeciesMeans(sums, counts.astype(np.int64))
 
 
 def _folded(label: str) -> tuple[str, str]:
