@@ -373,14 +373,18 @@ def summarise(curves: list[Curve], names: list[NameResult], fit_time: float) -> 
         for c in with_errors
     )
     named = [r for r in names if r.examples == 5]
-    right = min((r.right / (r.right + r.wrong + r.unnamed) for r in named), default=float("nan"))
+    shares = [r.right / (r.right + r.wrong + r.unnamed) for r in named]
+    right = min(shares, default=float("nan"))
+    best = max(shares, default=float("nan"))
     precise = min((r.right / max(1, r.right + r.wrong) for r in named), default=float("nan"))
+    strays = max((r.others_named / max(1, r.others) for r in named), default=float("nan"))
     print(
         f"\nSUMMARY worst mixed collection {worst.collection}: errors on the rest after 20"
         f" labels {before.sum()} -> {after.sum()} ({'halved' if halved else 'NOT halved'},"
         f" {'no class worse' if no_worse else 'a class got WORSE'}); halved with no class worse"
         f" on {met} of {len(with_errors)} collections with errors left; named pets after 5"
-        f" labels each: at least {right:.0%} named right, names given {precise:.0%} right;"
+        f" labels each: {right:.0%}-{best:.0%} named right, names given at least {precise:.0%}"
+        f" right, other breeds named up to {strays:.0%};"
         f" refit on {REFIT_LABELS:,} labels {fit_time:.2f} s"
     )
 
