@@ -16,6 +16,7 @@ from dogcat_desktop.core.personal import (
 )
 from dogcat_desktop.core.personal import means as means_module
 from dogcat_desktop.core.personal.means import MIN_PHOTOS, SpeciesMeans, Tally
+from dogcat_desktop.core.personal.names import NameModel
 from dogcat_desktop.core.personal.training_set import EMBEDDING_SIZE
 
 
@@ -102,3 +103,22 @@ def test_pets_are_told_apart_against_the_species_mean():
     assert plain.names["cat"].centre is None
     missed = plain.predict(lunas, np.tile(probabilities[0], (20, 1)))
     assert sum(p.name == "Luna" for p in missed) < 5
+
+
+def test_a_photo_more_like_the_typical_cat_than_like_luna_stays_unnamed():
+    """Taking the species' mean away can make a typical cat point Luna's way (within her radius);
+    compared as they are, it is closer to the typical cat than to her, so it is none of them."""
+    luna = unit(
+        np.array(
+            [[0.8, 0.6, 0], [0.75, 0.6, 0.3], [0.75, 0.6, -0.3], [0.85, 0.5, 0.2], [0.7, 0.7, -0.2]]
+        )
+    )
+    centre = np.array([0.9, 0.0, 0.0], np.float32)  # the mean of the user's cats, all alike
+    typical = unit(np.array([[0.97, 0.24, 0.0], [0.97, 0.22, 0.05]])).astype(np.float32)
+    hers = unit(np.array([[0.78, 0.62, 0.1], [0.8, 0.58, -0.1]])).astype(np.float32)
+    model = NameModel.fit(luna.astype(np.float32), ["Luna"] * 5, centre=centre)
+    assert model is not None
+    centred = unit(typical - centre) @ model.prototypes.T
+    assert (centred[:, 0] >= model.floors[0]).all()  # the radius alone would name them
+    assert [s.name for s in model.suggest(typical, 0.6)] == [None, None]
+    assert [s.name for s in model.suggest(hers, 0.6)] == ["Luna", "Luna"]
