@@ -218,10 +218,10 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
         if wanted and personal_key(result.path) in wanted:
             seen.append(item)
     bar.close()
-    if wanted:
-        _refill(model_id, corrections, seen)
     if not args.no_personal:
         _remember_species(model_id, counted)
+    if wanted:
+        _refill(model_id, corrections, seen)
     plan = plan_sort(folder, items, stamps)
     print(plan.summary())
     if corrected:
