@@ -5,10 +5,11 @@
   reviewing least-sure-first would; after k = 5, 10, 20 and 50 labels, count the errors on the
   photos not yet labelled, overall and per class, against the bundled model's on the same photos.
   The same run without the model as a prior shows what the prior is worth.
-- Pets by name: Oxford-IIIT breeds stand in for individual animals; for two and three breeds of
+- Pets by name: Oxford-IIIT breeds stand in for individual animals; for one, two and three breeds of
   one species, k photos of each are labelled with the breed as the pet's name, and the rest of
   those breeds are named (right, wrong, or left unnamed in the species); photos of the species'
-  other breeds should stay unnamed.
+  other breeds should stay unnamed. Pets are told apart against the species' means of the whole
+  collection, as the app keeps them from scanning it.
 - Refit time: the whole fit (guard included) on 5,000 labels, best of three.
 
 Embeddings come from the bundled model, whatever it is, once, cached under ``.bench/``.
@@ -45,6 +46,7 @@ from dogcat_desktop.core.personal import (  # noqa: E402
     PersonalStore,
     TrainingSet,
 )
+from dogcat_desktop.core.personal.means import SpeciesMeans  # noqa: E402
 from dogcat_desktop.core.personal.softmax import fit_softmax  # noqa: E402
 from dogcat_desktop.core.personal.species import SpeciesModel, normalise, prior, project  # noqa: E402
 from dogcat_desktop.resources import model_dir  # noqa: E402
@@ -52,6 +54,7 @@ from dogcat_desktop.resources import model_dir  # noqa: E402
 STEPS = (5, 10, 20, 50)
 MIN_COLLECTION = 100  # photos; leaves at least 50 unlabelled after the last step
 NAME_EXAMPLES = (2, 3, 5, 10)
+PET_COUNTS = (1, 2, 3)  # one named pet alone must not take every similar animal
 NAME_TRIALS = 20  # random breed groups per species and group size
 REFIT_LABELS = 5000
 
@@ -227,13 +230,14 @@ def run_names(data: embeddings.Embedded, seed: int = 0) -> list[NameResult]:
     rng = np.random.default_rng(seed)
     photos = data.photos
     results = []
+    means = collection_means(data, "oxpets")
     for species in ("cat", "dog"):
         rows = [i for i, p in enumerate(photos) if p.collection == "oxpets" and p.label == species]
         breeds: dict[str, list[int]] = {}
         for i in rows:
             breeds.setdefault(photos[i].category.split(": ")[-1].split(" (")[0], []).append(i)
         usable = sorted(b for b, members in breeds.items() if len(members) >= 15)
-        for pets, examples in itertools.product((2, 3), NAME_EXAMPLES):
+        for pets, examples in itertools.product(PET_COUNTS, NAME_EXAMPLES):
             total = NameResult(species, pets, examples, 0, 0, 0, 0, 0)
             for _ in range(NAME_TRIALS):
                 chosen = rng.choice(usable, pets, replace=False).tolist()
@@ -246,7 +250,7 @@ def run_names(data: embeddings.Embedded, seed: int = 0) -> list[NameResult]:
                     (str(i), label, data.embeddings[i], data.probabilities[i])
                     for i, label in labelled
                 )
-                layer = PersonalLayer.fit(training)
+                layer = PersonalLayer.fit(training, means=means)
                 found = layer.predict(
                     data.embeddings[[i for i, _ in rest]], data.probabilities[[i for i, _ in rest]]
                 )
@@ -263,6 +267,14 @@ def run_names(data: embeddings.Embedded, seed: int = 0) -> list[NameResult]:
                 total.others_named += sum(p.name is not None for p in named)
             results.append(total)
     return results
+
+
+def collection_means(data: embeddings.Embedded, collection: str) -> SpeciesMeans:
+    """The species' means the app would have kept from scanning this collection: every photo
+    of it, by the bundled model's label (labelled or not, as a scan counts them)."""
+    rows = [i for i, photo in enumerate(data.photos) if photo.collection == collection]
+    labels = [CLASSES[j] for j in data.probabilities[rows].argmax(axis=1)]
+    return SpeciesMeans.of(normalise(data.embeddings[rows]), labels)
 
 
 def print_names(results: list[NameResult]) -> None:
@@ -301,12 +313,14 @@ def timings(data: embeddings.Embedded, count: int = REFIT_LABELS) -> Timings:
         for i, label in zip(rows, labels, strict=True)
     )
     many = np.resize(np.arange(len(data.photos)), 10_000)
+    labels_of = [CLASSES[j] for j in data.probabilities.argmax(axis=1)]
+    means = SpeciesMeans.of(normalise(data.embeddings), labels_of)
     best = Timings(*[float("inf")] * 4, 0)
     with tempfile.TemporaryDirectory() as folder:
         store = PersonalStore(Path(folder) / FILE_NAME)
         for _ in range(3):
             start = time.perf_counter()
-            layer = PersonalLayer.fit(training)
+            layer = PersonalLayer.fit(training, means=means)
             best.fit = min(best.fit, time.perf_counter() - start)
             start = time.perf_counter()
             layer.predict(data.embeddings[many], data.probabilities[many])
@@ -324,6 +338,9 @@ def timings(data: embeddings.Embedded, count: int = REFIT_LABELS) -> Timings:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-names", action="store_true")
+    parser.add_argument(
+        "--names-seed", type=int, default=0, help="other random pets (the rules were tuned on 0)"
+    )
     args = parser.parse_args()
     data = embeddings.load()
     print(
@@ -332,7 +349,7 @@ def main() -> None:
     )
     curves = run_curves(data)
     print_curves(curves)
-    names = [] if args.skip_names else run_names(data)
+    names = [] if args.skip_names else run_names(data, seed=args.names_seed)
     if names:
         print_names(names)
     measured = timings(data)
@@ -359,14 +376,18 @@ def summarise(curves: list[Curve], names: list[NameResult], fit_time: float) -> 
         for c in with_errors
     )
     named = [r for r in names if r.examples == 5]
-    right = min((r.right / (r.right + r.wrong + r.unnamed) for r in named), default=float("nan"))
+    shares = [r.right / (r.right + r.wrong + r.unnamed) for r in named]
+    right = min(shares, default=float("nan"))
+    best = max(shares, default=float("nan"))
     precise = min((r.right / max(1, r.right + r.wrong) for r in named), default=float("nan"))
+    strays = max((r.others_named / max(1, r.others) for r in named), default=float("nan"))
     print(
         f"\nSUMMARY worst mixed collection {worst.collection}: errors on the rest after 20"
         f" labels {before.sum()} -> {after.sum()} ({'halved' if halved else 'NOT halved'},"
         f" {'no class worse' if no_worse else 'a class got WORSE'}); halved with no class worse"
         f" on {met} of {len(with_errors)} collections with errors left; named pets after 5"
-        f" labels each: at least {right:.0%} named right, names given {precise:.0%} right;"
+        f" labels each: {right:.0%}-{best:.0%} named right, names given at least {precise:.0%}"
+        f" right, other breeds named up to {strays:.0%};"
         f" refit on {REFIT_LABELS:,} labels {fit_time:.2f} s"
     )
 

@@ -77,8 +77,20 @@ def _refill(model_id: str, corrections, reviewed) -> None:
         LabelBook(corrections, open_personal_store(), model_id).refill(reviewed)
 
 
+def _remember_species(model_id: str, counted) -> None:
+    """The photos just scanned count towards the species' means named pets are told apart
+    against (next time: this run's layer was fitted before the scan)."""
+    from .core.learning import LabelBook, open_personal_store
+    from .core.personal import PersonalFileError
+
+    if counted.counts.any():
+        with contextlib.suppress(PersonalFileError, OSError):
+            LabelBook(None, open_personal_store(), model_id).update(seen=counted.means())
+
+
 def _classify(args: argparse.Namespace) -> int:
-    from .core.learning import attach_personal, personal_key
+    from .core.learning import attach_personal, personal_key, tally
+    from .core.personal.means import Tally
     from .core.pipeline import attach_corrections
     from .core.progress import TerminalBar
     from .core.report import RowWriter, row_for
@@ -95,6 +107,7 @@ def _classify(args: argparse.Namespace) -> int:
     failed = 0
     wanted = _waiting_for_embeddings(loaded)
     seen = []
+    counted = Tally()
     with contextlib.ExitStack() as stack:
         output = (
             stack.enter_context(
@@ -113,12 +126,15 @@ def _classify(args: argparse.Namespace) -> int:
             writer.write(row_for(result, threshold, item.correction, item.personal))
             failed += result.prediction is None
             bar.update(done)
+            tally(counted, result)
             if wanted and personal_key(result.path) in wanted:
                 seen.append(item)
         bar.close()
         writer.close()
     if wanted:
         _refill(model_id, corrections, seen)
+    if not args.no_personal:
+        _remember_species(model_id, counted)
     if failed:
         print(f"{failed} of {len(files)} files could not be read", file=sys.stderr)
     return EXIT_SOME_FAILED if failed else EXIT_OK
@@ -147,8 +163,9 @@ def _sort(args: argparse.Namespace) -> int:
 def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     from .core.corrections import CorrectionsDamagedError
     from .core.journal import JournalWriteError
-    from .core.learning import attach_personal, personal_key
+    from .core.learning import attach_personal, personal_key, tally
     from .core.moves import execute_plan, plan_sort
+    from .core.personal.means import Tally
     from .core.pipeline import attach_corrections, open_corrections
     from .core.progress import TerminalBar
     from .core.review import ReviewStatus, sort_status
@@ -181,6 +198,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     corrected = learnt = 0
     wanted = _waiting_for_embeddings(loaded)
     seen = []
+    counted = Tally()
     bar = TerminalBar(len(files))
     reviewed = attach_personal(attach_corrections(scanner.scan(files), corrections), loaded.layer)
     for done, item in enumerate(reviewed, start=1):
@@ -196,9 +214,12 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
         items.append((result.path, sort_status(status, item.correction, item.personal)))
         if result.stamp is not None:
             stamps[result.path] = result.stamp
+        tally(counted, result)
         if wanted and personal_key(result.path) in wanted:
             seen.append(item)
     bar.close()
+    if not args.no_personal:
+        _remember_species(model_id, counted)
     if wanted:
         _refill(model_id, corrections, seen)
     plan = plan_sort(folder, items, stamps, per_subfolder=args.each_subfolder)

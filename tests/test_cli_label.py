@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support import snapshot
 
@@ -188,3 +189,22 @@ def test_a_damaged_personal_file_is_said_in_one_line_and_set_aside_on_reset(pets
     code, out, _ = cli(capsys, "personal", "reset")
     assert code == 0 and "kept as" in out
     assert not path.exists() and len(list(path.parent.glob("personal-layer.damaged-*.npz"))) == 1
+
+
+def test_classify_counts_the_photos_towards_the_species_means(pets, capsys):
+    """What named pets are told apart against: the user's dogs and cats, as scanned."""
+    from dogcat_desktop.core.personal import PersonalStore
+
+    store = PersonalStore(user_data_dir() / FILE_NAME)
+    cli(capsys, "classify", "--no-personal", pets)
+    assert not store.path.exists()  # --no-personal leaves the file alone
+    code, out, _ = cli(capsys, "classify", pets)
+    assert code == 0
+    labels = [row["label"] for row in rows(out).values()]
+    with np.load(store.path) as archive:
+        model_id = str(archive["model_id"])
+    state = store.load(model_id)
+    assert state.means.counts.tolist() == [labels.count("dog"), labels.count("cat")]
+    cli(capsys, "classify", pets / "dog.2000.jpg")
+    again = store.load(model_id).means
+    assert again.counts.sum() == state.means.counts.sum() + 1

@@ -25,7 +25,9 @@ from .personal import (
     PersonalStore,
     TrainingSet,
 )
+from .personal.means import SpeciesMeans, Tally
 from .pipeline import Reviewed
+from .scan import ScanResult
 
 try:  # POSIX: one writer at a time between the window and the CLI
     import fcntl
@@ -64,7 +66,18 @@ def load_layer(store: PersonalStore, model_id: str, *, enabled: bool = True) -> 
         state = store.load(model_id)
     except PersonalFileError as exc:
         return Loaded(None, PersonalLayer.unavailable(str(exc)))
-    return Loaded(state, PersonalLayer.fit(state.training, enabled=state.enabled))
+    return Loaded(state, fit_state(state))
+
+
+def fit_state(state: PersonalState) -> PersonalLayer:
+    """The layer a saved state gives: its labels, switch and the species' means."""
+    return PersonalLayer.fit(state.training, enabled=state.enabled, means=state.means)
+
+
+def tally(counted: Tally, result: ScanResult) -> None:
+    """Count a scanned photo towards the species' means, by the bundled model's label."""
+    if result.embedding is not None and result.prediction is not None:
+        counted.add(np.asarray(result.embedding), result.prediction.label)
 
 
 def is_trivial(layer: PersonalLayer) -> bool:
@@ -146,14 +159,20 @@ class LabelBook:
         self,
         change: Callable[[TrainingSet], TrainingSet] = lambda training: training,
         enabled: bool | None = None,
+        pets: Sequence[str] = (),
+        seen: SpeciesMeans | None = None,
     ) -> PersonalState:
         """Reload, change and save, holding a lock, so the window and the CLI never lose each
-        other's labels."""
+        other's labels; ``pets`` (``dog/Rex``) are pets named before any photo has the name,
+        ``seen`` the species' means of photos just scanned, added to the kept ones."""
         with _locked(self.store.path):
             state = self.store.load(self.model_id)
             state = PersonalState(
-                change(state.training), state.enabled if enabled is None else enabled
-            )
+                change(state.training),
+                state.enabled if enabled is None else enabled,
+                state.pets,
+                state.means if seen is None else state.means.plus(seen),
+            ).with_pets(pets)
             self.store.save(state)
         return state
 

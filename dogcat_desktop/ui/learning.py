@@ -17,15 +17,18 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from ..core.corrections import FileVersion
-from ..core.learning import LabelBook, open_personal_store, personal_key
+from ..core.learning import LabelBook, fit_state, open_personal_store, personal_key, tally
 from ..core.personal import (
     PersonalFileError,
     PersonalLayer,
     PersonalState,
     TrainingSet,
     check_name,
+    format_label,
+    parse_label,
 )
 from ..core.personal.labels import SPECIES
+from ..core.personal.means import SpeciesMeans, Tally
 from .session import Session
 from .workers import Task
 
@@ -52,7 +55,9 @@ class LearningController(QObject):
         self.store = open_personal_store()
         self.layer = PersonalLayer.unavailable("it is loaded with the model")
         self.state: PersonalState | None = None
-        self.created: list[tuple[str, str]] = []  # pets made with New Pet… and no photo yet
+        self.created: list[tuple[str, str]] = []  # pets made with New Pet… in this session
+        self._new_pets: list[str] = []  # of those, the ones waiting to be saved
+        self._seen: SpeciesMeans | None = None  # scanned photos waiting to count in the means
         self._model_id: str | None = None
         self._changes: list[Change] = []
         self._enabled: bool | None = None
@@ -73,7 +78,12 @@ class LearningController(QObject):
     @property
     def busy(self) -> bool:
         """A refit runs or waits (tests wait for this to clear)."""
-        return self._running or bool(self._changes) or self._reset or self._enabled is not None
+        return self._running or self._pending()
+
+    def _pending(self) -> bool:
+        """Something waits to be saved: labels, the switch, a reset or a new pet."""
+        waiting = self._changes or self._new_pets or self._seen is not None
+        return bool(waiting) or self._reset or self._enabled is not None
 
     def pets(self) -> list[tuple[str, str]]:
         """(species, name) of every named pet: those with labelled photos, then new ones."""
@@ -81,8 +91,13 @@ class LearningController(QObject):
         if self.state is not None:
             for species in SPECIES:
                 known.extend((species, name) for name in self.state.training.names(species))
-        folded = {(s, n.casefold()) for s, n in known}
-        return known + [(s, n) for s, n in self.created if (s, n.casefold()) not in folded]
+            for label in self.state.pets:
+                species, name = parse_label(label)
+                known.append((species, name or ""))
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        for species, name in known + self.created:
+            found.setdefault((species, name.casefold()), (species, name))
+        return list(found.values())
 
     def add_pet(self, species: str, name: str) -> str:
         """Remember a new named pet (``dog/Rex``) before any photo has its name; returns the
@@ -92,7 +107,9 @@ class LearningController(QObject):
             if known_species == species and known.casefold() == name.casefold():
                 return f"{species}/{known}"
         self.created.append((species, name))
+        self._new_pets.append(format_label(species, name))
         self.pets_changed.emit()
+        self._start()  # saved with the layer, so the pet is there after a restart
         return f"{species}/{name}"
 
     def learn(self, changes: Sequence[tuple[FileVersion, str | None]]) -> None:
@@ -119,7 +136,15 @@ class LearningController(QObject):
             self._queue(lambda training: training.follow(pairs))
 
     def refill(self) -> None:
-        """After a scan: labels made under an older model learn again from new embeddings."""
+        """After a scan: the photos count towards the species' means named pets are told apart
+        against, and labels made under an older model learn again from new embeddings."""
+        counted = Tally()
+        for row in self.session.results.rows():
+            tally(counted, row.result)
+        if counted.counts.any():
+            seen = counted.means()
+            self._seen = seen if self._seen is None else self._seen.plus(seen)
+            self._start()
         if self.state is None or not self.state.training.missing():
             return
         waiting = dict(self.state.training.missing())
@@ -141,6 +166,7 @@ class LearningController(QObject):
         self._reset = True
         self._changes.clear()
         self.created.clear()
+        self._new_pets.clear()
         self._start()
 
     def stop(self) -> None:
@@ -151,14 +177,17 @@ class LearningController(QObject):
         changes, self._changes = self._changes, []
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
-        if self._model_id is None or not (changes or enabled is not None or reset):
+        pets, self._new_pets = self._new_pets, []
+        seen, self._seen = self._seen, None
+        if self._model_id is None or not (changes or enabled is not None or reset or pets or seen):
             return
         with contextlib.suppress(PersonalFileError, OSError):
             if reset:
                 with contextlib.suppress(PersonalFileError):
                     self.store.load(self._model_id)
                 self.store.reset()
-            LabelBook(None, self.store, self._model_id).update(_composed(changes), enabled)
+            book = LabelBook(None, self.store, self._model_id)
+            book.update(_composed(changes), enabled, pets, seen)
 
     # The background refit -------------------------------------------------------------------------
 
@@ -178,6 +207,8 @@ class LearningController(QObject):
         changes, self._changes = self._changes, []
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
+        pets, self._new_pets = self._new_pets, []
+        seen, self._seen = self._seen, None
         store, model_id = self.store, self._model_id
         self._running = True
 
@@ -188,13 +219,13 @@ class LearningController(QObject):
                         store.load(model_id)  # a damaged file is set aside, not deleted
                     store.reset()
                 book = LabelBook(None, store, model_id)
-                if changes or enabled is not None:
-                    state = book.update(_composed(changes), enabled)
+                if changes or enabled is not None or pets or seen is not None:
+                    state = book.update(_composed(changes), enabled, pets, seen)
                 else:
                     state = store.load(model_id)
             except PersonalFileError as exc:
                 return Refit(None, PersonalLayer.unavailable(str(exc)))
-            return Refit(state, PersonalLayer.fit(state.training, enabled=state.enabled))
+            return Refit(state, fit_state(state))
 
         self.session.run_task(refit, self._fitted, self._failed)
 
@@ -225,13 +256,13 @@ class LearningController(QObject):
         if self.pets() != pets_before:
             self.pets_changed.emit()
         self.layer_changed.emit(self.layer)
-        if self._changes or self._enabled is not None or self._reset:
+        if self._pending():
             self._start()
 
     def _failed(self, exc: BaseException) -> None:
         self._running = False
         self.session.show_status(f"Could not learn from your labels: {exc}", 8000)
-        if self._changes or self._enabled is not None or self._reset:
+        if self._pending():
             self._start()
 
 

@@ -178,6 +178,20 @@ def test_named_pets_are_recognised_and_unsure_ones_stay_in_the_species():
     assert layer.predict(cluster(rng, rex, 1), [sure("cat")])[0].name is None
 
 
+def test_a_single_named_pet_does_not_take_every_similar_dog():
+    """With one pet the choice among names is always sure; its own radius must still say no."""
+    rng = np.random.default_rng(8)
+    rex, stranger = centres(rng, 2)
+    layer = PersonalLayer.fit(training([("dog/Rex", e, sure("dog")) for e in cluster(rng, rex, 5)]))
+    assert layer.status().names == {"dog": ("Rex",)}
+    own = layer.predict(cluster(rng, rex, 10), [sure("dog")] * 10)
+    assert sum(p.name == "Rex" for p in own) >= 8
+    lookalikes = np.vstack([cluster(rng, (2 * rex + stranger) / 3, 10), cluster(rng, stranger, 5)])
+    found = layer.predict(lookalikes, [sure("dog")] * 15)
+    assert [p.name for p in found] == [None] * 15
+    assert all(p.full_label == "dog" for p in found)
+
+
 def test_a_name_needs_two_photos_and_its_own_species():
     rng = np.random.default_rng(7)
     luna = centres(rng, 1)[0]
@@ -285,6 +299,38 @@ def test_round_trip(tmp_path):
     assert np.array_equal(loaded.training.probabilities, state.training.probabilities)
     assert loaded.training.missing() == []
     assert os.listdir(tmp_path) == [FILE_NAME]  # no temporary file left behind
+
+
+def test_pets_named_without_photos_are_kept(tmp_path):
+    """New Pet… before any photo has the name: the pet lasts beyond the session."""
+    store = PersonalStore(tmp_path / FILE_NAME)
+    state = saved_state(np.random.default_rng(15)).with_pets(["dog/Rex", "cat/Milo"])
+    assert state.pets == ("dog/Rex", "cat/Milo")
+    assert state.with_pets(["dog/REX", "cat/rex"]).pets == ("dog/Rex", "cat/Milo", "cat/rex")
+    with pytest.raises(LabelError):
+        state.with_pets(["dog"])  # a species alone names no pet
+    store.save(state)
+    loaded = store.load(MODEL)
+    assert loaded.pets == state.pets
+    assert store.load("model-b").pets == state.pets  # a new model keeps them like the labels
+
+
+def test_a_file_from_before_named_pets_loads_without_them(tmp_path):
+    path = tmp_path / FILE_NAME
+    store = PersonalStore(path)
+    store.save(saved_state(np.random.default_rng(16)).with_pets(["cat/Milo"]))
+    rewrite(path, drop="pets")
+    loaded = store.load(MODEL)
+    assert loaded.pets == () and len(loaded.training) == 4
+
+
+def test_a_file_with_a_bad_pet_is_reported(tmp_path):
+    path = tmp_path / FILE_NAME
+    store = PersonalStore(path)
+    store.save(saved_state(np.random.default_rng(17)))
+    rewrite(path, pets=np.array(["dog/a:b"]))
+    with pytest.raises(PersonalFileError, match="cannot contain"):
+        store.load(MODEL)
 
 
 def test_no_file_yet_is_an_empty_switched_on_layer(tmp_path):

@@ -155,3 +155,26 @@ def test_a_new_pet_named_by_key_sorts_into_its_folder_and_undo_restores(
     learnt(window, qtbot)
     training = open_personal_store().load(window.session.scanner.classifier.model_id).training
     assert training.label_of(str(photo_folder / dogs[0])) == "dog/Rex"
+
+
+def test_a_new_pet_without_photos_is_there_after_a_restart(window, scan, photo_folder, qtbot):
+    """New Pet… with nothing selected: the pet is saved with the layer, not just the session."""
+    scan(window, photo_folder)
+    learnt(window, qtbot)
+    window.grid.selectionModel().clearSelection()
+    window.new_pet("Milo", "cat")
+    assert ("cat", "Milo") in window.learning.pets()
+    learnt(window, qtbot)
+    model_id = window.session.scanner.classifier.model_id
+    assert open_personal_store().load(model_id).pets == ("cat/Milo",)
+
+    # A second window (a restart) loads the layer with its model and offers Milo at once.
+    from dogcat_desktop.ui.main_window import MainWindow
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.learning.state is not None, timeout=TIMEOUT)
+    assert again.learning.created == []
+    assert ("cat", "Milo") in again.learning.pets()
+    assert [key.data() for key in again.window_actions.pets if key.isVisible()] == ["cat/Milo"]
+    again.learning.stop()

@@ -16,6 +16,7 @@ import numpy as np
 from ..labels import CLASSES
 from .guard import MIN_LABELS, GuardScore, cross_validate
 from .labels import SPECIES, format_label, parse_label
+from .means import SpeciesMeans
 from .names import NAME_THRESHOLD, NameModel
 from .species import SpeciesModel, normalise, project
 from .training_set import TrainingSet
@@ -111,8 +112,12 @@ class PersonalLayer:
         *,
         enabled: bool = True,
         name_threshold: float = NAME_THRESHOLD,
+        means: SpeciesMeans | None = None,
     ) -> PersonalLayer:
-        """Learn from every usable label; the guard decides whether the species level is used."""
+        """Learn from every usable label; the guard decides whether the species level is used.
+
+        ``means``: the mean embedding of each species among the user's photos, which pets are
+        told apart against (None, or too few photos seen: compared as they are)."""
         missing = len(training.missing())
         if not enabled:
             return cls(None, {}, LayerStatus(False, False, 0, missing, None), name_threshold)
@@ -129,7 +134,9 @@ class PersonalLayer:
         names = {}
         for kind in SPECIES:
             rows = [i for i, (k, _) in enumerate(parsed) if k == kind]
-            model = NameModel.fit(features[rows], [parsed[i][1] for i in rows]) if rows else None
+            centre = means.centre(kind) if means is not None else None
+            names_of = [parsed[i][1] for i in rows]
+            model = NameModel.fit(features[rows], names_of, centre=centre) if rows else None
             if model is not None:
                 names[kind] = model
         status = LayerStatus(

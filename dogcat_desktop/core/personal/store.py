@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import time
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..labels import CLASSES
-from .labels import LabelError, parse_label
+from .labels import SPECIES, LabelError, format_label, parse_label
+from .means import SpeciesMeans
 from .training_set import EMBEDDING_SIZE, TrainingSet
 
 FILE_NAME = "personal-layer.npz"
@@ -32,6 +34,8 @@ _FIELDS = (
     "probabilities",
     "present",
 )
+# Absent from older files: pets named without photos, the species' means among the user's photos
+_OPTIONAL = ("pets", "species_sums", "species_counts")
 
 
 class PersonalFileError(Exception):
@@ -40,10 +44,27 @@ class PersonalFileError(Exception):
 
 @dataclass(frozen=True)
 class PersonalState:
-    """What is kept: the labels with their embeddings, and whether the layer is switched on."""
+    """What is kept: the labels with their embeddings, whether the layer is switched on, and
+    the pets named with New Pet… (``dog/Rex``), which stay even before any photo has the name."""
 
     training: TrainingSet
     enabled: bool = True
+    pets: tuple[str, ...] = ()
+    means: SpeciesMeans = field(default_factory=SpeciesMeans.empty)  # for the training's model
+
+    def with_pets(self, labels: Iterable[str]) -> PersonalState:
+        """This state also knowing the pets ``labels`` (``dog/Rex``); a name already known under
+        the same species, in any case, is not added twice."""
+        pets = list(self.pets)
+        known = {_folded(label) for label in pets}
+        for label in labels:
+            species, name = parse_label(label)
+            if name is None:
+                raise LabelError(f"{label!r} names no pet")
+            if _folded(label) not in known:
+                known.add(_folded(label))
+                pets.append(format_label(species, name))
+        return replace(self, pets=tuple(pets))
 
 
 class PersonalStore:
@@ -58,7 +79,7 @@ class PersonalStore:
         and await a new scan); an empty, switched-on state when there is no file yet."""
         try:
             with np.load(self.path, allow_pickle=False) as archive:
-                fields = {name: archive[name] for name in _FIELDS if name in archive}
+                fields = {name: archive[name] for name in _FIELDS + _OPTIONAL if name in archive}
         except FileNotFoundError:
             return PersonalState(TrainingSet(model_id))
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
@@ -69,7 +90,9 @@ class PersonalStore:
         except PersonalFileError as exc:
             self._damaged = True
             raise PersonalFileError(f"{self.path} cannot be used: {exc}") from exc
-        return PersonalState(state.training.for_model(model_id), state.enabled)
+        if state.training.model_id != model_id:  # another model's embeddings: start again
+            state = replace(state, means=SpeciesMeans.empty())
+        return replace(state, training=state.training.for_model(model_id))
 
     def save(self, state: PersonalState) -> None:
         """Write atomically; refuses to replace a file found damaged until ``reset``."""
@@ -92,6 +115,9 @@ class PersonalStore:
                     embeddings=training.embeddings.astype(np.float16),
                     probabilities=training.probabilities.astype(np.float32),
                     present=training.present.astype(bool),
+                    pets=np.array(state.pets, dtype=str).reshape(-1),
+                    species_sums=state.means.sums.astype(np.float64),
+                    species_counts=state.means.counts.astype(np.int64),
                 )
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -156,6 +182,14 @@ def _validated(fields: dict[str, np.ndarray]) -> PersonalState:
             parse_label(label)
     except LabelError as exc:
         raise PersonalFileError(str(exc)) from exc
+    pets = fields.get("pets", np.zeros(0, dtype=str))
+    if pets.ndim != 1 or (len(pets) and pets.dtype.kind != "U"):
+        raise PersonalFileError("the named pets are not a list of names")
+    try:
+        named = PersonalState(TrainingSet("")).with_pets(pets.tolist()).pets
+    except LabelError as exc:
+        raise PersonalFileError(str(exc)) from exc
+    means = _means(fields)
     training = TrainingSet(
         str(fields["model_id"]),
         tuple(keys.tolist()),
@@ -164,7 +198,28 @@ def _validated(fields: dict[str, np.ndarray]) -> PersonalState:
         probabilities,
         marks,
     )
-    return PersonalState(training, bool(enabled))
+    return PersonalState(training, bool(enabled), named, means)
+
+
+def _means(fields: dict[str, np.ndarray]) -> SpeciesMeans:
+    if "species_sums" not in fields or "species_counts" not in fields:
+        return SpeciesMeans.empty()
+    sums, counts = fields["species_sums"], fields["species_counts"]
+    if (
+        sums.shape != (len(SPECIES), EMBEDDING_SIZE)
+        or counts.shape != (len(SPECIES),)
+        or sums.dtype != np.float64
+        or counts.dtype.kind not in "iu"
+    ):
+        raise PersonalFileError("the species' means are of the wrong shape or type")
+    if not np.isfinite(sums).all() or (counts < 0).any():
+        raise PersonalFileError("the species' means are not finite")
+    return SpeciesMeans(sums, counts.astype(np.int64))
+
+
+def _folded(label: str) -> tuple[str, str]:
+    species, name = parse_label(label)
+    return species, (name or "").casefold()
 
 
 def _sync_folder(folder: Path) -> None:

@@ -1,0 +1,80 @@
+"""The mean direction of each species among the user's photos, which named pets are told apart
+against ("SimpleShot": centre, normalise, nearest prototype).
+
+Kept as sums and counts of the scanned photos' unit embeddings, by the bundled model's label, so
+each scan adds to them without keeping a photo. A folder scanned again counts again; the count is
+capped so that the mean keeps following new photos rather than freezing on the first ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .labels import SPECIES
+from .training_set import EMBEDDING_SIZE
+
+MIN_PHOTOS = 50  # fewer photos of a species than this and its mean is not trusted
+CAP = 20_000  # beyond this many photos, older ones weigh less, as in a running mean
+
+
+@dataclass(frozen=True)
+class SpeciesMeans:
+    sums: np.ndarray  # (len(SPECIES), EMBEDDING_SIZE) float64: unit embeddings added up
+    counts: np.ndarray  # (len(SPECIES),) int64
+
+    @classmethod
+    def empty(cls) -> SpeciesMeans:
+        return cls(np.zeros((len(SPECIES), EMBEDDING_SIZE)), np.zeros(len(SPECIES), np.int64))
+
+    @classmethod
+    def of(cls, features: np.ndarray, labels: Sequence[str]) -> SpeciesMeans:
+        """From unit embeddings and each photo's label (``other`` is not counted)."""
+        features = np.asarray(features, np.float64).reshape(len(labels), -1)
+        sums = np.zeros((len(SPECIES), features.shape[1]))
+        counts = np.zeros(len(SPECIES), np.int64)
+        for index, species in enumerate(SPECIES):
+            rows = [i for i, label in enumerate(labels) if label == species]
+            sums[index] = features[rows].sum(axis=0)
+            counts[index] = len(rows)
+        return cls(sums, counts)
+
+    def plus(self, other: SpeciesMeans) -> SpeciesMeans:
+        """Both together, with each species' count capped at ``CAP``."""
+        sums, counts = self.sums + other.sums, self.counts + other.counts
+        over = counts > CAP
+        sums[over] *= (CAP / counts[over])[:, None]
+        counts = np.minimum(counts, CAP)
+        return SpeciesMeans(sums, counts)
+
+    def centre(self, species: str) -> np.ndarray | None:
+        """The species' mean unit embedding, or None while fewer than ``MIN_PHOTOS`` were seen."""
+        index = SPECIES.index(species)
+        if self.counts[index] < MIN_PHOTOS:
+            return None
+        return (self.sums[index] / self.counts[index]).astype(np.float32)
+
+
+class Tally:
+    """Adds photos one at a time (a scan streams them), keeping only the sums."""
+
+    def __init__(self) -> None:
+        self.sums = np.zeros((len(SPECIES), EMBEDDING_SIZE))
+        self.counts = np.zeros(len(SPECIES), np.int64)
+
+    def add(self, embedding: np.ndarray, label: str) -> None:
+        """One photo's embedding (any length; made unit here) and the bundled model's label."""
+        if label not in SPECIES:
+            return
+        vector = np.asarray(embedding, np.float64).reshape(-1)
+        norm = float(np.linalg.norm(vector))
+        if vector.shape != (EMBEDDING_SIZE,) or not np.isfinite(norm) or norm == 0.0:
+            return
+        index = SPECIES.index(label)
+        self.sums[index] += vector / norm
+        self.counts[index] += 1
+
+    def means(self) -> SpeciesMeans:
+        return SpeciesMeans(self.sums.copy(), self.counts.copy())
