@@ -63,6 +63,16 @@ def test_encodings_match_pillow(photo, monkeypatch, options):
     _assert_same(data, monkeypatch)
 
 
+def test_multi_picture_jpeg_matches_pillow(photo, monkeypatch):
+    buffer = io.BytesIO()
+    big = photo.resize((1200, 900))
+    big.save(buffer, format="MPO", save_all=True, append_images=[big.rotate(90)])
+    data = buffer.getvalue()
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    assert _through_simplejpeg(data)
+    _assert_same(data, monkeypatch)
+
+
 def test_real_photos_match_pillow(cat_photos, dog_photos, monkeypatch):
     for path in [*cat_photos[:15], *dog_photos[:15]]:
         data = path.read_bytes()
