@@ -103,9 +103,17 @@ def make_decoder(name: str) -> Callable[[Path], np.ndarray]:
     if name == "simplejpeg":
         import simplejpeg
 
+        from dogcat_desktop.core.jpeg import draft_scale
+
         def simple(path: Path) -> np.ndarray:
+            # At the contract's DCT scale (1/8, 1/4, 1/2, 1), as the app decodes: asking for
+            # "at least 224" alone picks scales like 5/8, cheaper but not the contract's pixels.
             data = path.read_bytes()
-            rgb = simplejpeg.decode_jpeg(data, "RGB", min_height=SIZE, min_width=SIZE)
+            height, width = simplejpeg.decode_jpeg_header(data)[:2]
+            scale = draft_scale((width, height), SIZE)
+            rgb = simplejpeg.decode_jpeg(
+                data, "RGB", min_height=-(-height // scale), min_width=-(-width // scale)
+            )
             return _pillow_resize(_upright(rgb, _orientation(path)))
 
         return simple

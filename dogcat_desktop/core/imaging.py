@@ -1,10 +1,11 @@
 """The one preprocessing contract shared by training and the app.
 
-A photo is decoded once, at reduced size where the format allows it (JPEG DCT scaling through
-Pillow's ``draft``), turned upright by its EXIF orientation, flattened to RGB (transparency over
-white, 16-bit channels scaled down), and from that single decode come both the model input
-(``INPUT_SIZE`` x ``INPUT_SIZE``, resized without keeping the aspect ratio, bilinear with Pillow's
-antialiasing, uint8 RGB 0..255) and the grid thumbnail. Normalisation to the network's range
+A photo is decoded once, at reduced size where the format allows it (JPEG DCT scaling: Pillow's
+``draft``, or simplejpeg giving the same pixels for less CPU, see ``core.jpeg``), turned upright
+by its EXIF orientation, flattened to RGB (transparency over white, 16-bit channels scaled down),
+and from that single decode come both the model input (``INPUT_SIZE`` x ``INPUT_SIZE``, resized
+without keeping the aspect ratio, bilinear with Pillow's antialiasing, uint8 RGB 0..255) and the
+grid thumbnail. Normalisation to the network's range
 happens inside the exported model, never here.
 """
 
@@ -25,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from dogcat_desktop.core.errors import describe_os_error
+from dogcat_desktop.core.jpeg import decode_reduced
 
 INPUT_SIZE = 224
 THUMBNAIL_SIZE = 256
@@ -43,6 +45,15 @@ HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose changes
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+_TRANSPOSE_METHODS = {  # as ImageOps.exif_transpose maps them
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # Set once for the process rather than per decode: ``warnings.catch_warnings`` is not thread-safe
@@ -198,11 +209,16 @@ def decode(source: str | Path | bytes) -> DecodedImage:
         image = _open_within_limits(source, stack)
         width, height = image.size
         orientation = image.getexif().get(_ORIENTATION_TAG, 1)
-        # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target.
-        image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
-        image.load()
-        # exif_transpose copies even when there is nothing to turn; skip that full-size copy.
-        upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image
+        # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target; through
+        # simplejpeg where it gives Pillow's pixels exactly (see core.jpeg), else Pillow.
+        reduced = decode_reduced(image, INPUT_SIZE)
+        if reduced is None:
+            image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
+            image.load()
+            # exif_transpose copies even when there is nothing to turn; skip that copy.
+            upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image
+        else:
+            upright = _turn(reduced, orientation)
         rgb = _flatten_to_rgb(upright)
         # Both come from ``rgb`` before the file is closed, since it may be the file's own
         # image; only small results outlive it.
@@ -212,6 +228,13 @@ def decode(source: str | Path | bytes) -> DecodedImage:
     if orientation in (5, 6, 7, 8):  # turned a quarter: the upright size swaps the axes
         width, height = height, width
     return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=width, height=height)
+
+
+def _turn(image: Image.Image, orientation: int) -> Image.Image:
+    """Upright by an EXIF orientation read from the header: what ``exif_transpose`` does to
+    the pixels, for an image decoded outside Pillow."""
+    method = _TRANSPOSE_METHODS.get(orientation)
+    return image if method is None else image.transpose(method)
 
 
 def load_display(path: str | Path, max_side: int) -> Image.Image:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .allocator import keep_decode_buffers
 from .cache import CachedResult, ScanCache
 from .classifier import Classifier, Prediction, to_prediction
 from .errors import describe_os_error
@@ -160,6 +161,9 @@ class Scanner:
         self.workers = workers or max(2, os.cpu_count() or 2)
         # In the GUI, decoding threads run at background priority (see core.priority).
         self._initializer = lower_this_thread if background else None
+        # Every scan (window, CLI, benchmarks) decodes through here: keep the allocator from
+        # page-faulting each photo's buffers in anew (see core.allocator).
+        keep_decode_buffers()
 
     def scan(
         self,

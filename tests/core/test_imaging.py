@@ -86,22 +86,31 @@ def test_sixteen_bit_png_scaled_not_clipped():
     assert 100 < pixels[:, INPUT_SIZE // 2, 0].mean() < 160  # mid-grey stays mid-grey
 
 
-def test_large_jpeg_uses_reduced_decode(photo, monkeypatch):
+@pytest.mark.parametrize("fast", [True, False], ids=["simplejpeg", "pillow"])
+def test_large_jpeg_uses_reduced_decode(photo, monkeypatch, fast):
     big = photo.resize((4000, 3000))
     data = _jpeg(big)
     sizes = []
-    original = Image.Image.load
+    original_load = Image.Image.load
+    original_reduced = imaging.decode_reduced
 
-    def spy(self):
-        result = original(self)
+    def spy_load(self):
+        result = original_load(self)
         sizes.append(self.size)
         return result
 
-    monkeypatch.setattr(Image.Image, "load", spy)
+    def spy_reduced(image, target):
+        result = original_reduced(image, target) if fast else None
+        if result is not None:
+            sizes.append(result.size)
+        return result
+
+    monkeypatch.setattr(Image.Image, "load", spy_load)
+    monkeypatch.setattr(imaging, "decode_reduced", spy_reduced)
     decoded = decode(data)
     assert (decoded.width, decoded.height) == (4000, 3000)
     # 4000x3000 at 1/8 scale is 500x375: still above 224 on both sides, never full size.
-    assert max(w for w, _ in sizes) <= 500
+    assert sizes and max(w for w, _ in sizes) <= 500
 
 
 @pytest.mark.parametrize(
