@@ -47,6 +47,7 @@ VARIANTS = (
     Variant("weight decay 3.0", l2_embedding=3.0),
     Variant("weight decay 0.3", l2_embedding=0.3),
     Variant("weight decay 1.0, each source an equal share of its class", per_source=True),
+    Variant("weight decay 0.3, each source an equal share", l2_embedding=0.3, per_source=True),
 )
 
 
