@@ -48,8 +48,8 @@ def balanced_weights(labels: np.ndarray, groups: np.ndarray | None = None) -> np
 def fit(
     features: np.ndarray,
     labels: np.ndarray,
-    val_features: np.ndarray,
-    val_labels: np.ndarray,
+    val_features: np.ndarray | None,
+    val_labels: np.ndarray | None,
     *,
     classes: int,
     sample_weights: np.ndarray | None = None,
@@ -59,13 +59,17 @@ def fit(
     patience: int = 60,
     log: Callable[[str], None] | None = None,
 ) -> LinearHead:
-    """Weighted softmax regression with L2; keeps the weights of the best validation loss."""
+    """Weighted softmax regression with L2; keeps the weights of the best validation loss.
+
+    Without validation features it runs ``epochs`` steps and keeps the last weights: the step
+    count is then a hyper-parameter chosen elsewhere (by cross-validation over sources).
+    """
     features = features.astype(np.float32)
     penalty = np.broadcast_to(np.asarray(l2, np.float32), (features.shape[1],))[:, None]
     mean = features.mean(axis=0)
     scale = features.std(axis=0) + 1e-6
     x = (features - mean) / scale
-    vx = ((val_features - mean) / scale).astype(np.float32)
+    vx = None if val_features is None else ((val_features - mean) / scale).astype(np.float32)
     weights = np.ones(len(labels)) if sample_weights is None else sample_weights
     weights = (weights / weights.sum()).astype(np.float32)
     onehot = np.eye(classes, dtype=np.float32)[labels]
@@ -75,9 +79,11 @@ def fit(
     squares = [np.zeros_like(kernel), np.zeros_like(bias)]
     best = (np.inf, kernel.copy(), bias.copy(), 0)
     history: dict[str, list[float]] = {"loss": [], "val_loss": []}
-    val_weights = np.ones(len(val_labels))
     for step in range(1, epochs + 1):
         probs = softmax(x @ kernel + bias)
+        # The loss of the weights this step starts from: free, where a second pass is not.
+        picked = np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1)
+        train_loss = float((weights * -np.log(picked)).sum())
         error = (probs - onehot) * weights[:, None]
         grads = [x.T @ error + penalty * kernel, error.sum(axis=0)]
         for i, (param, grad) in enumerate(zip((kernel, bias), grads, strict=True)):
@@ -85,14 +91,17 @@ def fit(
             squares[i] = 0.999 * squares[i] + 0.001 * grad**2
             corrected = moments[i] / (1 - 0.9**step)
             param -= lr * corrected / (np.sqrt(squares[i] / (1 - 0.999**step)) + 1e-8)
-        train_loss = _loss(x @ kernel + bias, labels, weights)
-        val_loss = _loss(vx @ kernel + bias, val_labels, val_weights)
         history["loss"].append(train_loss)
-        history["val_loss"].append(val_loss)
-        if val_loss < best[0]:
-            best = (val_loss, kernel.copy(), bias.copy(), step)
-        elif step - best[3] >= patience:
-            break
+        if vx is None or val_labels is None:
+            best = (train_loss, kernel, bias, step)
+            val_loss = float("nan")
+        else:
+            val_loss = _loss(vx @ kernel + bias, val_labels, np.ones(len(val_labels)))
+            history["val_loss"].append(val_loss)
+            if val_loss < best[0]:
+                best = (val_loss, kernel.copy(), bias.copy(), step)
+            elif step - best[3] >= patience:
+                break
         if log and step % 50 == 0:
             log(f"  head step {step}: loss {train_loss:.4f} val_loss {val_loss:.4f}")
     _, kernel, bias, _ = best
