@@ -158,7 +158,7 @@ def visible_rows(window) -> list:
         if rect.top() > viewport.bottom():
             break
         if rect.intersects(viewport):
-            rows.append(proxy.mapToSource(index).row())
+            rows.append(proxy.results_row(index))
         number += 1
     return rows
 

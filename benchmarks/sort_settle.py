@@ -2,16 +2,19 @@
 
     python benchmarks/sort_settle.py [PHOTOS ...]
 
-The proxy behind the grid (``ui/filter_model.ResultsFilter``) holds its order while a scan runs
-and sorts for real when the scan ends (``settle_order``) or when the person picks the order.
-Both sorts run ``lessThan`` in Python for every comparison, on the GUI thread. This times them on
-synthetic rows (no photos, no model): the rows of a finished scan with random confidences, the
-order settled, then switched to by name and back, each until the first row can be read.
+The grid's order (``ui/order_model.ResultsOrder``, under ``ui/filter_model.ResultsFilter``)
+is held while a scan runs and sorted for real when the scan ends (``settle_order``) or when the
+person picks the order: one ``sorted()`` over precomputed keys, then one layout change (it used to
+be a Python ``lessThan`` per comparison: 9.7 s to settle 100,000 photos). This times them on
+synthetic rows (no photos, no model, no view): the rows of a finished scan with random
+confidences, the order settled, switched to by name and back, then one photo's confidence
+changed so that it moves first, each until the first row can be read.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import time
@@ -44,17 +47,26 @@ def measure(photos: int) -> dict[str, float]:
     for start in range(0, photos, 64):
         model.append(rows[start : start + 64])
     figures = {}
+
+    def one_changes() -> None:
+        """One photo's confidence changes in the live order (as a label does to a photo the
+        personal layer had changed): it moves to its new place."""
+        row = model.row(photos // 2)
+        prediction = Prediction((0.4, 0.6, 0.0), "cat", 0.4)
+        row.result = dataclasses.replace(row.result, prediction=prediction)
+        model.dataChanged.emit(model.index(photos // 2), model.index(photos // 2))
+
     for name, step in (
         ("settle", proxy.settle_order),  # the scan ends
         ("to-name", lambda: proxy.set_sort_order("name")),
         ("to-confidence", lambda: proxy.set_sort_order("confidence")),
+        ("one-moves", one_changes),
     ):
         started = time.perf_counter()
         step()
         proxy.index(0, 0)  # the proxy sorts lazily: until a view asks for a row
         figures[name] = time.perf_counter() - started
-    first = model.row(proxy.mapToSource(proxy.index(0, 0)).row()).confidence
-    assert first is not None and first == min(row.result.prediction.confidence for row in rows)
+    assert proxy.results_row(proxy.index(0, 0)) == photos // 2  # the least sure now
     return figures
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-
+from .order_model import UNSETTLED, ResultsOrder, confidence_key
 from .results_model import ResultsModel, Row
 from .style import STYLES
 
@@ -17,31 +16,51 @@ FILTERS: dict[str, str] = {
 
 SORT_ORDERS: dict[str, str] = {"name": "Name", "confidence": "Least sure first"}
 DEFAULT_ORDER = "confidence"
-UNSETTLED = 1.5  # while the order is held: after every settled photo, before errors
+__all__ = ["DEFAULT_ORDER", "FILTERS", "SORT_ORDERS", "UNSETTLED", "ResultsFilter"]
 
 
 class ResultsFilter(QSortFilterProxyModel):
-    """Filter by display status; sort by file name or by the model's confidence.
+    """Filter by display status, over a ``ResultsOrder`` that sorts by name or confidence.
 
     Filtering is dynamic, so a photo marked while the 'Unsure' filter is on leaves the view and
-    the next one comes up: reviewing is one key press per photo. By name, the rows keep the
-    scan's own order, which is the listing's (names without regard to case, folder by folder):
-    sorting 100,000 rows again through Python comparisons froze the window for seconds.
+    the next one comes up: reviewing is one key press per photo. This proxy never sorts
+    (``sort(-1)``): the order below it is computed in one ``sorted()`` over precomputed keys,
+    where a Python ``lessThan`` here froze the window for seconds at 100,000 photos.
 
     While a scan runs, least sure first holds its order (``hold_order``): a photo keeps its
     place as its result comes in, so nothing moves under the pointer; ``settle_order`` sorts
     for real, at the scan's end or when the person asks (F5).
+
+    ``mapToSource``/``mapFromSource`` speak of the order model's rows; ``results_row`` and
+    ``index_for_row`` of the ResultsModel's.
     """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._status = "all"
-        self._order = "name"
-        # While held: the confidence each settled photo is sorted by; others are UNSETTLED.
-        self._held: dict[Path, float] | None = None
+        self._ordering = ResultsOrder(self)
         self.setDynamicSortFilter(True)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self._sort()
+        self.sort(-1)
+
+    def setSourceModel(self, model: ResultsModel) -> None:  # type: ignore[override]  # noqa: N802
+        self._ordering.setSourceModel(model)
+        super().setSourceModel(self._ordering)
+
+    @property
+    def ordering(self) -> ResultsOrder:
+        return self._ordering
+
+    def results(self) -> ResultsModel:
+        return self._ordering.results()
+
+    def results_row(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        """The ResultsModel row shown at this index (-1 for an invalid one)."""
+        return self._ordering.mapToSource(self.mapToSource(index)).row()
+
+    def index_for_row(self, number: int) -> QModelIndex:
+        """The index showing ResultsModel row ``number``; invalid when filtered out."""
+        results = self.results()
+        return self.mapFromSource(self._ordering.mapFromSource(results.index(number)))
 
     @property
     def status_filter(self) -> str:
@@ -49,7 +68,7 @@ class ResultsFilter(QSortFilterProxyModel):
 
     @property
     def sort_order(self) -> str:
-        return self._order
+        return self._ordering.order
 
     def set_status_filter(self, status: str) -> None:
         if status not in FILTERS:
@@ -62,71 +81,32 @@ class ResultsFilter(QSortFilterProxyModel):
     def set_sort_order(self, order: str) -> None:
         if order not in SORT_ORDERS:
             raise ValueError(f"unknown sort order {order!r}")
-        if order != self._order:
-            self._order = order
-            if self._held is not None:
-                self._held = self._live_keys()  # chosen now: sort what is known so far
-            self.invalidate()
-            self._sort()
+        if order != self._ordering.order:
+            self._ordering.set_order(order)
 
     @property
     def order_held(self) -> bool:
-        return self._held is not None
+        return self._ordering.held
 
     def hold_order(self) -> None:
         """A scan starts: rows stay where they are as results arrive, until ``settle_order``."""
-        self._held = self._live_keys()
+        self._ordering.hold()
 
     def settle_order(self, keep_holding: bool = False) -> None:
         """Sort by what is known now; with ``keep_holding`` later results join after these
         without moving them (the scan goes on), else the order is live again (it ended)."""
-        self._held = self._live_keys() if keep_holding else None
-        if self._order == "confidence":
-            self.invalidate()
-            self._sort()
-
-    def _live_keys(self) -> dict[Path, float]:
-        model = self.sourceModel()
-        if model is None:
-            return {}
-        return {row.path: self._confidence_key(row) for row in model.rows() if not row.waiting}
-
-    def _sort(self) -> None:
-        self.sort(0 if self._order == "confidence" else -1)
-
-    def sourceModel(self) -> ResultsModel:  # noqa: N802
-        return super().sourceModel()  # type: ignore[return-value]
+        self._ordering.settle(keep_holding)
 
     def filterAcceptsRow(  # noqa: N802
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
     ) -> bool:
         if self._status == "all":
             return True
-        model = self.sourceModel()
-        row = model.row(source_row)
+        model = self._ordering.results()
+        row = model.row(self._ordering.source_row(source_row))
         return not row.waiting and row.status(model.threshold) == self._status
-
-    def lessThan(  # noqa: N802
-        self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex
-    ) -> bool:
-        model = self.sourceModel()
-        a, b = model.row(left.row()), model.row(right.row())
-        if self._order == "confidence" and self._held is not None:
-            key_a, key_b = self._held.get(a.path, UNSETTLED), self._held.get(b.path, UNSETTLED)
-            if key_a != key_b:
-                return key_a < key_b
-            return left.row() < right.row()  # the listing's order, as they were placed
-        if self._order == "confidence":
-            key_a, key_b = self._confidence_key(a), self._confidence_key(b)
-            if key_a != key_b:
-                return key_a < key_b
-        return str(a.path).lower() < str(b.path).lower()
 
     @staticmethod
     def _confidence_key(row: Row) -> float:
-        """Photos the personal layer changed first (to be confirmed with one key each), then
-        the least sure; errors last: they cannot be sorted whatever the confidence."""
-        confidence = row.confidence
-        if confidence is None:
-            return 2.0
-        return confidence - 1.0 if row.learnt else confidence
+        """Least sure first's key (see ``order_model.confidence_key``)."""
+        return confidence_key(row)

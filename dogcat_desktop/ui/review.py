@@ -44,7 +44,7 @@ class ReviewController(QObject):
         indexes = self.grid.selectionModel().selectedIndexes()
         if not indexes and self.grid.currentIndex().isValid():
             indexes = [self.grid.currentIndex()]
-        rows = {self.proxy.mapToSource(index).row() for index in indexes}
+        rows = {self.proxy.results_row(index) for index in indexes}
         return sorted(row for row in rows if row >= 0)
 
     @property
@@ -97,13 +97,13 @@ class ReviewController(QObject):
         return None
 
     def _path_at(self, index: QModelIndex) -> Path:
-        return self.session.results.row(self.proxy.mapToSource(index).row()).path
+        return self.session.results.row(self.proxy.results_row(index)).path
 
     def _proxy_index(self, path: Path) -> QModelIndex:
         number = self.session.results.row_for_path(path)
         if number is None:
             return QModelIndex()
-        return self.proxy.mapFromSource(self.session.results.index(number))
+        return self.proxy.index_for_row(number)
 
     def select_path(self, path: Path) -> bool:
         """Make this photo the current and only selected one, scrolled into view."""
@@ -161,7 +161,7 @@ class ReviewController(QObject):
             self.preview.show_row(None)
             return
         results = self.session.results
-        row = results.row(self.proxy.mapToSource(current).row())
+        row = results.row(self.proxy.results_row(current))
         selected = len(self.grid.selectionModel().selectedIndexes())
         self.preview.show_row(row, results.threshold, selected, results.folder_of(row))
 
@@ -203,4 +203,4 @@ class ReviewController(QObject):
         self.grid.selectionModel().setCurrentIndex(
             target, QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
-        return self.session.results.row(self.proxy.mapToSource(target).row()).path
+        return self.session.results.row(self.proxy.results_row(target)).path

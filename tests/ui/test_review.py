@@ -58,10 +58,8 @@ def test_keys_correct_and_undo_stack_reverts(window, scan, photo_folder, qtbot):
     assert correction(window, name) == "cat"
     qtbot.keyClick(window.grid, Qt.Key.Key_N)
     assert correction(window, name) == "other"
-    index = window.proxy.mapFromSource(
-        window.session.results.index(
-            window.session.results.row_for_path(window.session.folder / name)
-        )
+    index = window.proxy.index_for_row(
+        window.session.results.row_for_path(window.session.folder / name)
     )
     assert index.data(Role.CORRECTED) is True
     assert index.data(Role.STATUS) == "other"

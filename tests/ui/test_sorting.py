@@ -383,7 +383,7 @@ def test_subfolders_show_their_folder_and_the_preview_offers_per_subfolder_sorti
     assert top.data(Role.CAPTION) == "dog.jpg"
     assert "In trip/" in index.data(Qt.ItemDataRole.ToolTipRole)
     window.grid.selectionModel().setCurrentIndex(
-        window.proxy.mapFromSource(index), QItemSelectionModel.SelectionFlag.ClearAndSelect
+        window.proxy.index_for_row(index.row()), QItemSelectionModel.SelectionFlag.ClearAndSelect
     )
     qtbot.waitUntil(lambda: "In trip/" in window.preview.details.text(), timeout=5000)
     for path in (folder / "trip" / "pet.jpg", folder / "home" / "pet.jpg"):
