@@ -8,7 +8,6 @@ validation photos. Embeddings come from the rebuild's cache, so the whole table 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +17,12 @@ import numpy as np
 from dogcat_desktop.core.classifier import DEFAULT_THRESHOLD
 from dogcat_desktop.core.labels import CLASSES
 
+from . import experiment
 from . import head as heads
-from .__main__ import DEFAULT_CACHE
 from .calibration import expected_calibration_error, fit_temperature, softmax
-from .features import EMBEDDING_SIZE, Extractor, cached_embeddings, group_matrix
-from .model import head_features
-from .pixels import decode_examples
+from .features import EMBEDDING_SIZE, group_matrix
 from .report import figures
-from .sources import load_split
 from .threshold import choose_threshold
-from .train import Config
 
 
 @dataclass(frozen=True)
@@ -50,9 +45,7 @@ STEPS = (
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.ablation", description=__doc__)
-    p.add_argument("--data-dir", type=Path, required=True)
-    p.add_argument("--base-weights", required=True)
-    p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    experiment.add_arguments(p)
     p.add_argument(
         "--previous",
         type=Path,
@@ -60,21 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also a bundled model (model.tflite + model_card.json) as the app runs it",
     )
     args = p.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    config = Config(data_dir=args.data_dir, out_dir=Path("."), base_weights=args.base_weights)
-    split = load_split(args.data_dir)
-    extractor = Extractor(args.base_weights)
-    decoded = {n: decode_examples(e, args.cache_dir) for n, e in split.examples.items()}
+    inputs = experiment.load_inputs(args)
+    config, split, decoded = inputs.config, inputs.split, inputs.decoded
 
     def group(name: str, views: int) -> tuple[np.ndarray, np.ndarray]:
-        rows = [
-            (cached_embeddings(extractor, decoded[n], v, config.seed, args.cache_dir), n)
-            for v in range(views)
-            for n in split.source_names(name)
-        ]
-        embeddings = np.concatenate([r[0] for r in rows])
-        labels = np.concatenate([decoded[r[1]].labels for r in rows])
-        return head_features(embeddings, extractor.imagenet_probabilities(embeddings)), labels
+        names = split.source_names(name)
+        features = np.concatenate([inputs.features(names, v) for v in range(views)])
+        return features, np.tile(inputs.labels(names), views)
 
     held = {g: group(g, 1) for g in ("validation", "test", "reference")}
     print(

@@ -10,27 +10,20 @@ on the cross-fitted columns only; the test columns are reported, not used.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from dogcat_desktop.core.classifier import DEFAULT_THRESHOLD
 from dogcat_desktop.core.labels import CLASSES
 
-from . import crossfit
+from . import crossfit, experiment
 from . import head as heads
-from .__main__ import DEFAULT_CACHE
 from .calibration import expected_calibration_error, fit_temperature, nll, softmax
-from .features import EMBEDDING_SIZE, Extractor, cached_embeddings
-from .model import head_features
-from .pixels import decode_examples
+from .features import EMBEDDING_SIZE
 from .report import figures
-from .sources import load_split
 from .threshold import choose_threshold
-from .train import Config
 
 VIEWS = 5
 
@@ -53,31 +46,21 @@ VARIANTS = (
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.crossfit_table", description=__doc__)
-    p.add_argument("--data-dir", type=Path, required=True)
-    p.add_argument("--base-weights", required=True)
-    p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    experiment.add_arguments(p)
     p.add_argument("--variants", default="all", help="comma-separated numbers (0-based), or all")
     args = p.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    config = Config(data_dir=args.data_dir, out_dir=Path("."), base_weights=args.base_weights)
-    split = load_split(args.data_dir)
-    extractor = Extractor(args.base_weights)
-    decoded = {n: decode_examples(e, args.cache_dir) for n, e in split.examples.items()}
+    inputs = experiment.load_inputs(args)
+
+    def names_of(groups: tuple[str, ...]) -> list[str]:
+        return [n for g in groups for n in inputs.split.source_names(g)]
 
     def features(groups: tuple[str, ...], view: int) -> np.ndarray:
-        names = [n for g in groups for n in split.source_names(g)]
-        embeddings = np.concatenate(
-            [
-                cached_embeddings(extractor, decoded[n], view, config.seed, args.cache_dir)
-                for n in names
-            ]
-        )
-        return head_features(embeddings, extractor.imagenet_probabilities(embeddings))
+        return inputs.features(names_of(groups), view)
 
     def labels_of(groups: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        names = [n for g in groups for n in split.source_names(g)]
-        labels = np.concatenate([decoded[n].labels for n in names])
-        return labels, np.array([n for n in names for _ in decoded[n].labels])
+        names = names_of(groups)
+        sources = [n for n in names for _ in inputs.decoded[n].labels]
+        return inputs.labels(names), np.array(sources)
 
     fitting = ("train", "validation")
     views = [features(fitting, v) for v in range(VIEWS)]
@@ -91,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for number in chosen:
-        row = evaluate(VARIANTS[number], views, labels, sources, held, config.target_precision)
+        row = evaluate(
+            VARIANTS[number], views, labels, sources, held, inputs.config.target_precision
+        )
         print(row, flush=True)
     return 0
 

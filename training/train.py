@@ -101,13 +101,9 @@ def embed(
     split: Split, decoded: dict[str, DecodedSet], extractor: Extractor, config: Config, log: Log
 ) -> dict[str, Features]:
     """Head features per group: all views of training photos; plain and flipped otherwise."""
-    from .model import head_features
 
     def features_of(name: str, view: int) -> np.ndarray:
-        embeddings = cached_embeddings(
-            extractor, decoded[name], view, config.seed, config.cache_dir, log
-        )
-        return head_features(embeddings, extractor.imagenet_probabilities(embeddings))
+        return source_features(extractor, decoded[name], view, config, log)
 
     out = {}
     for group in ("train", "validation", "test", "reference"):
@@ -124,6 +120,16 @@ def embed(
             flipped=flipped,
         )
     return out
+
+
+def source_features(
+    extractor: Extractor, decoded: DecodedSet, view: int, config: Config, log: Log = print
+) -> np.ndarray:
+    """What the head reads for one view of one source's photos (embeddings from the cache)."""
+    from .model import head_features
+
+    embeddings = cached_embeddings(extractor, decoded, view, config.seed, config.cache_dir, log)
+    return head_features(embeddings, extractor.imagenet_probabilities(embeddings))
 
 
 def fit_head(features: dict[str, Features], config: Config, log: Log) -> heads.LinearHead:

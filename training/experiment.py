@@ -1,0 +1,54 @@
+"""What the method experiments (``training.ablation``, ``training.crossfit_table``) share: the
+rebuild's own inputs, read from its caches, so a table of variants takes minutes, not a rebuild."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .__main__ import DEFAULT_CACHE
+from .features import Extractor
+from .pixels import DecodedSet, decode_examples
+from .sources import Split, load_split
+from .train import Config, source_features
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--base-weights", required=True)
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+
+
+@dataclass
+class Inputs:
+    """Every source decoded through the contract, and its head features per view on demand."""
+
+    config: Config
+    split: Split
+    extractor: Extractor
+    decoded: dict[str, DecodedSet]
+
+    def features(self, names: list[str], view: int) -> np.ndarray:
+        return np.concatenate(
+            [source_features(self.extractor, self.decoded[n], view, self.config) for n in names]
+        )
+
+    def labels(self, names: list[str]) -> np.ndarray:
+        return np.concatenate([self.decoded[n].labels for n in names])
+
+
+def load_inputs(args: argparse.Namespace) -> Inputs:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    config = Config(
+        data_dir=args.data_dir,
+        out_dir=Path("."),
+        base_weights=args.base_weights,
+        cache_dir=args.cache_dir,
+    )
+    split = load_split(args.data_dir)
+    decoded = {n: decode_examples(e, args.cache_dir) for n, e in split.examples.items()}
+    return Inputs(config, split, Extractor(args.base_weights), decoded)
