@@ -92,8 +92,10 @@ def make_decoder(name: str) -> Callable[[Path], np.ndarray]:
             if path.suffix == ".jpg":
                 from PIL import Image
 
+                from dogcat_desktop.core.jpeg import draft_scale
+
                 with Image.open(path) as header:
-                    factor = _jpeg_factor(*header.size)
+                    factor = draft_scale(header.size, SIZE)
                 flag = reduced.get(factor, flag)
             bgr = cv2.imread(str(path), flag)
             small = cv2.resize(bgr, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
@@ -147,14 +149,6 @@ def make_decoder(name: str) -> Callable[[Path], np.ndarray]:
 
         return codecs
     raise ValueError(f"unknown decoder {name!r}")
-
-
-def _jpeg_factor(width: int, height: int) -> int:
-    """The largest DCT scale (1, 2, 4, 8) that keeps both sides at least SIZE."""
-    factor = 8
-    while factor > 1 and min(width, height) // factor < SIZE:
-        factor //= 2
-    return factor
 
 
 def time_decoder(name: str, folders: list[Path], count: int) -> dict:
