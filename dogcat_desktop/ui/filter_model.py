@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
 
-from .order_model import UNSETTLED, ResultsOrder, confidence_key
-from .results_model import ResultsModel, Row
+from .order_model import ResultsOrder
+from .results_model import ResultsModel
 from .style import STYLES
 
 # Filter keys, in menu order, with their names: "all" shows every row, the others one status.
@@ -16,7 +16,6 @@ FILTERS: dict[str, str] = {
 
 SORT_ORDERS: dict[str, str] = {"name": "Name", "confidence": "Least sure first"}
 DEFAULT_ORDER = "confidence"
-__all__ = ["DEFAULT_ORDER", "FILTERS", "SORT_ORDERS", "UNSETTLED", "ResultsFilter"]
 
 
 class ResultsFilter(QSortFilterProxyModel):
@@ -105,8 +104,3 @@ class ResultsFilter(QSortFilterProxyModel):
         model = self._ordering.results()
         row = model.row(self._ordering.source_row(source_row))
         return not row.waiting and row.status(model.threshold) == self._status
-
-    @staticmethod
-    def _confidence_key(row: Row) -> float:
-        """Least sure first's key (see ``order_model.confidence_key``)."""
-        return confidence_key(row)

@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     SignalInstance,
 )
 
-from .results_model import ResultsModel, Row
+from .results_model import ResultsModel, Row, runs_from_last
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 UNSETTLED = 1.5  # while the order is held: after every settled photo, before errors
@@ -162,15 +162,18 @@ class ResultsOrder(QAbstractProxyModel):
     def _rebuild(self) -> None:
         """The order from scratch, without telling anyone (inside a reset)."""
         self._keys = [self._key(n, row) for n, row in enumerate(self._rows())]
-        self._perm = sorted(range(len(self._keys)), key=self._keys.__getitem__)
+        self._perm = self._sorted()
         self._inv = self._inverse(self._perm)
-        self.sorts += 1
 
     def _resort(self) -> None:
         """Sort every row by its key again: one ``sorted()``, one layout change."""
         self._keys = [self._key(n, row) for n, row in enumerate(self._rows())]
-        self._relayout(sorted(range(len(self._keys)), key=self._keys.__getitem__))
+        self._relayout(self._sorted())
+
+    def _sorted(self) -> list[int]:
+        """Source rows by key (stable: ties keep the listing's order)."""
         self.sorts += 1
+        return sorted(range(len(self._keys)), key=self._keys.__getitem__)
 
     def _relayout(self, perm: list[int]) -> None:
         if perm == self._perm:
@@ -242,12 +245,7 @@ class ResultsOrder(QAbstractProxyModel):
     def _about_to_remove(self, parent: QModelIndex, first: int, last: int) -> None:
         if parent.isValid():
             return
-        positions = sorted(self._inv[first : last + 1])
-        while positions:  # runs of neighbouring proxy rows, from the last
-            end = positions.pop()
-            start = end
-            while positions and positions[-1] == start - 1:
-                start = positions.pop()
+        for start, end in runs_from_last(sorted(self._inv[first : last + 1])):
             self.beginRemoveRows(QModelIndex(), start, end)
             del self._perm[start : end + 1]
             self.endRemoveRows()
@@ -275,8 +273,7 @@ class ResultsOrder(QAbstractProxyModel):
             if moved and first == last:
                 self._move(first)
             elif moved:  # many at once (a refit, a new threshold): sort again
-                self._relayout(sorted(range(len(self._keys)), key=self._keys.__getitem__))
-                self.sorts += 1
+                self._relayout(self._sorted())
         if first == last:
             index = self.createIndex(self._inv[first], 0)
             self.dataChanged.emit(index, index, roles)

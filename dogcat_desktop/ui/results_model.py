@@ -129,6 +129,20 @@ class Row:
         return sort_status(self.status(threshold), self.correction, self.personal)
 
 
+def runs_from_last(numbers: list[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers in a sorted list, the last run first:
+    rows removed in that order keep the numbers of the runs still to remove."""
+    runs = []
+    numbers = numbers[:]
+    while numbers:
+        last = numbers.pop()
+        first = last
+        while numbers and numbers[-1] == first - 1:
+            first = numbers.pop()
+        runs.append((first, last))
+    return runs
+
+
 def slim(result: ScanResult, keep_thumbnail: bool) -> ScanResult:
     """Drop what the grid does not need per row (the thumbnail when cached). The embedding
     stays (2.5 kB a photo): the personal layer predicts from it after every label."""
@@ -310,11 +324,7 @@ class ResultsModel(QAbstractListModel):
     def drop_waiting(self) -> None:
         """Remove the placeholders a stopped scan never filled in."""
         numbers = [n for n, row in enumerate(self._rows) if row.waiting]
-        while numbers:
-            last = numbers.pop()
-            first = last
-            while numbers and numbers[-1] == first - 1:
-                first = numbers.pop()
+        for first, last in runs_from_last(numbers):
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first : last + 1]
             self.endRemoveRows()
