@@ -29,6 +29,7 @@ from ..core.personal import (
 )
 from ..core.personal.labels import SPECIES
 from ..core.personal.means import SpeciesMeans, Tally
+from ..core.scan import ScanResult
 from .session import Session
 from .workers import Task
 
@@ -57,7 +58,9 @@ class LearningController(QObject):
         self.state: PersonalState | None = None
         self.created: list[tuple[str, str]] = []  # pets made with New Pet… in this session
         self._new_pets: list[str] = []  # of those, the ones waiting to be saved
-        self._seen: SpeciesMeans | None = None  # scanned photos waiting to count in the means
+        # Scanned photos waiting to count in the species' means (counted on the refit's thread:
+        # 100,000 photos took about a second).
+        self._seen: list[ScanResult] = []
         self._model_id: str | None = None
         self._changes: list[Change] = []
         self._enabled: bool | None = None
@@ -82,7 +85,7 @@ class LearningController(QObject):
 
     def _pending(self) -> bool:
         """Something waits to be saved: labels, the switch, a reset or a new pet."""
-        waiting = self._changes or self._new_pets or self._seen is not None
+        waiting = self._changes or self._new_pets or self._seen
         return bool(waiting) or self._reset or self._enabled is not None
 
     def pets(self) -> list[tuple[str, str]]:
@@ -138,12 +141,15 @@ class LearningController(QObject):
     def refill(self) -> None:
         """After a scan: the photos count towards the species' means named pets are told apart
         against, and labels made under an older model learn again from new embeddings."""
-        counted = Tally()
-        for row in self.session.results.rows():
-            tally(counted, row.result)
-        if counted.counts.any():
-            seen = counted.means()
-            self._seen = seen if self._seen is None else self._seen.plus(seen)
+        scanned = [
+            row.result
+            for row in self.session.results.rows()
+            if row.result.embedding is not None
+            and row.result.prediction is not None
+            and row.result.prediction.label in SPECIES
+        ]
+        if scanned:
+            self._seen.extend(scanned)
             self._start()
         if self.state is None or not self.state.training.missing():
             return
@@ -178,7 +184,8 @@ class LearningController(QObject):
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
         pets, self._new_pets = self._new_pets, []
-        seen, self._seen = self._seen, None
+        seen = species_means(self._seen)
+        self._seen = []
         if self._model_id is None or not (changes or enabled is not None or reset or pets or seen):
             return
         with contextlib.suppress(PersonalFileError, OSError):
@@ -208,11 +215,12 @@ class LearningController(QObject):
         enabled, self._enabled = self._enabled, None
         reset, self._reset = self._reset, False
         pets, self._new_pets = self._new_pets, []
-        seen, self._seen = self._seen, None
+        scanned, self._seen = self._seen, []
         store, model_id = self.store, self._model_id
         self._running = True
 
         def refit(_task: Task) -> Refit:
+            seen = species_means(scanned)
             try:
                 if reset:
                     with contextlib.suppress(PersonalFileError):
@@ -264,6 +272,14 @@ class LearningController(QObject):
         self.session.show_status(f"Could not learn from your labels: {exc}", 8000)
         if self._pending():
             self._start()
+
+
+def species_means(scanned: Sequence[ScanResult]) -> SpeciesMeans | None:
+    """What scanned photos add to the species' means; None when none of them counts."""
+    counted = Tally()
+    for result in scanned:
+        tally(counted, result)
+    return counted.means() if counted.counts.any() else None
 
 
 def _composed(changes: Sequence[Change]) -> Change:

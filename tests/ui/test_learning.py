@@ -178,3 +178,18 @@ def test_a_new_pet_without_photos_is_there_after_a_restart(window, scan, photo_f
     assert ("cat", "Milo") in again.learning.pets()
     assert [key.data() for key in again.window_actions.pets if key.isVisible()] == ["cat/Milo"]
     again.learning.stop()
+
+
+def test_a_scan_counts_its_dogs_and_cats_towards_the_species_means(
+    window, scan, photo_folder, qtbot
+):
+    scan(window, photo_folder)
+    learnt(window, qtbot)
+    rows = window.session.results.rows()
+    expected = [
+        sum(1 for row in rows if row.result.prediction and row.result.prediction.label == kind)
+        for kind in ("dog", "cat")
+    ]
+    model_id = window.session.scanner.classifier.model_id
+    assert open_personal_store().load(model_id).means.counts.tolist() == expected
+    assert min(expected) > 0
