@@ -8,6 +8,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from .export import FORMATS
+from .quantise import PRECISIONS
 from .train import Config, run
 
 EPILOG = """\
@@ -112,6 +113,14 @@ def parser() -> argparse.ArgumentParser:
         help=f"comma-separated export formats besides .keras: {', '.join(FORMATS)}",
     )
     p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=_default("precision"),
+        help="the app's LiteRT model: int8 (the backbone in int8, the ImageNet layer and head "
+        "in float32; the head fitted on that backbone's own embeddings) or float32; the float32 "
+        "build is fitted either way and the card compares the two",
+    )
+    p.add_argument(
         "--cache-dir",
         type=Path,
         default=DEFAULT_CACHE,
@@ -147,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         patience=args.patience,
         target_precision=args.target_precision,
         formats=formats,
+        precision=args.precision,
         cache_dir=None if args.no_cache else args.cache_dir,
         max_per_source=args.max_per_source,
     )

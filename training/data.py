@@ -8,6 +8,7 @@ same data always gives the same test and validation sets, whatever the seed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -84,6 +85,18 @@ def split_fraction(
         eligible = wanted is None or example.label in wanted
         (taken if eligible and bucket(example.key, salt) < fraction else kept).append(example)
     return kept, taken
+
+
+def content_digest(path: Path) -> str:
+    """sha256 of a file's bytes: what caches are keyed by, so a copy of the same photos (new
+    paths, new times) finds them. Remembered per path, size and time within a process."""
+    stat = path.stat()
+    return _content_digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.cache
+def _content_digest(path: str, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def file_list_hash(examples: Iterable[Example]) -> str:

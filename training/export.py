@@ -7,6 +7,9 @@ import tempfile
 from pathlib import Path
 
 import keras
+import numpy as np
+
+from .quantise import to_litert
 
 FORMATS = ("tflite", "onnx")
 
@@ -17,16 +20,11 @@ def save_keras(model: keras.Model, out_dir: Path) -> Path:
     return path
 
 
-def save_tflite(model: keras.Model, out_dir: Path) -> Path:
-    """Float32 LiteRT flatbuffer via a SavedModel (named signature outputs)."""
-    import tensorflow as tf
-
+def save_tflite(model: keras.Model, out_dir: Path, calibration: np.ndarray | None) -> Path:
+    """LiteRT flatbuffer via a SavedModel (named signature outputs): float32, or the int8 build
+    (``training/quantise.py``) when given its calibration photos."""
     path = out_dir / "model.tflite"
-    with tempfile.TemporaryDirectory() as tmp:
-        saved = Path(tmp) / "saved_model"
-        model.export(saved, format="tf_saved_model", verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
-        path.write_bytes(converter.convert())
+    path.write_bytes(to_litert(model, calibration))
     return path
 
 
@@ -40,12 +38,18 @@ def save_onnx(model: keras.Model, out_dir: Path) -> Path:
     return path
 
 
-def export(model: keras.Model, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Every requested format plus the ``.keras`` model; returns the written paths by format."""
+def export(
+    model: keras.Model,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    calibration: np.ndarray | None = None,
+) -> dict[str, Path]:
+    """Every requested format plus the ``.keras`` model (float32; LiteRT is int8 when given
+    ``calibration``); returns the written paths by format."""
     written = {"keras": save_keras(model, out_dir)}
     for fmt in formats:
         if fmt == "tflite":
-            written[fmt] = save_tflite(model, out_dir)
+            written[fmt] = save_tflite(model, out_dir, calibration)
         elif fmt == "onnx":
             written[fmt] = save_onnx(model, out_dir)
         else:

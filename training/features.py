@@ -18,7 +18,7 @@ import numpy as np
 from dogcat_desktop.core.imaging import INPUT_SIZE
 
 from . import augment
-from .data import Example
+from .data import Example, content_digest
 from .pixels import DecodedSet
 
 EMBEDDING_SIZE = 1280
@@ -95,8 +95,7 @@ def _weights_id(weights: str) -> str:
     path = Path(weights)
     if not path.is_file():
         return weights
-    stat = path.stat()
-    return f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{path.name}:{content_digest(path)[:16]}"
 
 
 def view_pixels(decoded: DecodedSet, view: int, seed: int) -> np.ndarray:
@@ -116,8 +115,7 @@ def _cache_key(examples: list[Example], view: int, seed: int, weights_id: str) -
     how = "plain" if view <= FLIPPED else f"aug={augment.VERSION};seed={seed}"
     digest = hashlib.sha256(f"{weights_id};{how}".encode())
     for example in examples:
-        stat = example.path.stat()
-        digest.update(f"\n{example.key}\t{stat.st_size}\t{stat.st_mtime_ns}".encode())
+        digest.update(f"\n{example.key}\t{content_digest(example.path)}".encode())
     return f"{digest.hexdigest()[:20]}-view{view}"
 
 

@@ -55,6 +55,21 @@ def head_features(embeddings: np.ndarray, imagenet_probabilities: np.ndarray) ->
     return np.concatenate([embeddings, group_log_evidence(imagenet_probabilities)], axis=1)
 
 
+def tail_probabilities(model: keras.Model, embeddings: np.ndarray) -> np.ndarray:
+    """The numpy twin of the graph after the embedding (ImageNet layer, grouping, head,
+    temperature), read from ``model``'s weights: what the exported file must compute from its
+    own embedding, whatever precision its backbone ran in."""
+    kernel, bias = model.get_layer("imagenet").get_weights()
+    logits = embeddings @ kernel + bias
+    imagenet = np.exp(logits - logits.max(axis=1, keepdims=True))
+    imagenet /= imagenet.sum(axis=1, keepdims=True)
+    weights, offset = model.get_layer("logits").get_weights()
+    scores = head_features(embeddings, imagenet) @ weights + offset
+    scores = scores * model.get_layer("temperature").scale
+    probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
 def export_model(weights: str, head: LinearHead, temperature: float) -> keras.Model:
     """RGB 0..255 in; calibrated probabilities and the embedding out."""
     backbone = build_backbone(weights)

@@ -17,7 +17,7 @@ import numpy as np
 
 from dogcat_desktop.core.imaging import INPUT_SIZE, ImageReadError, load_pixels
 
-from .data import Example
+from .data import Example, content_digest
 
 CONTRACT_VERSION = "1"  # bump when dogcat_desktop.core.imaging changes its output
 
@@ -33,8 +33,7 @@ class DecodedSet:
 def _cache_key(examples: list[Example]) -> str:
     digest = hashlib.sha256(f"contract={CONTRACT_VERSION};size={INPUT_SIZE}".encode())
     for example in examples:
-        stat = example.path.stat()
-        digest.update(f"\n{example.path}\t{stat.st_size}\t{stat.st_mtime_ns}".encode())
+        digest.update(f"\n{example.key}\t{content_digest(example.path)}".encode())
     return digest.hexdigest()[:24]
 
 

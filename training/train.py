@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -15,7 +16,7 @@ import numpy as np
 from dogcat_desktop.core.classifier import DEFAULT_THRESHOLD
 from dogcat_desktop.core.labels import CLASSES
 
-from . import export, report
+from . import export, quantise, report
 from . import head as heads
 from .calibration import expected_calibration_error, fit_temperature, softmax
 from .features import EMBEDDING_SIZE, FLIPPED, PLAIN, Extractor, cached_embeddings
@@ -43,6 +44,7 @@ class Config:
     patience: int = 60
     target_precision: float = 0.995  # each moved folder at least this right, on validation
     formats: tuple[str, ...] = ("tflite",)
+    precision: str = "int8"  # the LiteRT model's: int8 backbone (float tail), or float32
     cache_dir: Path | None = None
     max_per_source: int | None = None  # small smoke runs only
     sample_grid: int = 48
@@ -185,8 +187,40 @@ def pick_threshold(
     return choice
 
 
+@dataclass
+class Build:
+    """A head fitted, calibrated and thresholded on one backbone's features, and its figures."""
+
+    head: heads.LinearHead
+    calibration: dict
+    choice: ThresholdChoice
+    probs: dict[str, np.ndarray]
+    evaluation: dict[str, dict]
+
+
+def fit_build(features: dict[str, Features], config: Config, log: Log) -> Build:
+    """Fit, calibrate, choose the threshold and evaluate, all from cached features."""
+    head = fit_head(features, config, log)
+    calibration = calibrate(head, features["validation"], log)
+    probs = {g: probabilities(head, calibration["temperature"], f) for g, f in features.items()}
+    choice = pick_threshold(probs["validation"], features["validation"], config, log)
+    evaluation = {
+        group: report.evaluate(
+            probs[group], features[group].labels, features[group].sources, choice.threshold
+        )
+        for group in ("validation", "test", "reference")
+    }
+    calibration["ece_test"] = expected_calibration_error(probs["test"], features["test"].labels)
+    for group in ("validation", "test", "reference"):
+        log(report.one_line(group, evaluation[group]))
+    return Build(head, calibration, choice, probs, evaluation)
+
+
 def run(config: Config, log: Log = print) -> dict:
-    """Train, calibrate, choose the threshold, export, evaluate; returns the model card written."""
+    """Train, calibrate, choose the threshold, export, evaluate; returns the model card written.
+
+    The float32 build is always fitted; the int8 one (the default) is fitted beside it on its
+    own backbone's embeddings, ships, and the card records both so they can be compared."""
     started = time.time()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -197,48 +231,64 @@ def run(config: Config, log: Log = print) -> dict:
     config.out_dir.mkdir(parents=True, exist_ok=True)
     split = select(config, log)
     decoded = decode(split, config, log)
-    extractor = Extractor(config.base_weights)
-    features = embed(split, decoded, extractor, config, log)
-    log(f"features ready after {time.time() - started:.0f}s")
-    head = fit_head(features, config, log)
-    calibration = calibrate(head, features["validation"], log)
-    temperature = calibration["temperature"]
-    probs = {g: probabilities(head, temperature, f) for g, f in features.items()}
-    choice = pick_threshold(probs["validation"], features["validation"], config, log)
-
-    final = export_model(config.base_weights, head, temperature)
-    written = export.export(final, config.out_dir, config.formats)
+    log("float32 backbone:")
+    float_features = embed(split, decoded, Extractor(config.base_weights), config, log)
+    builds = {"float32": fit_build(float_features, config, log)}
+    calibration_photos = None
+    if config.precision == "int8":
+        calibration_photos = quantise.calibration_pixels(
+            [decoded[n].pixels for n in split.source_names("train")], config.seed
+        )
+        with tempfile.TemporaryDirectory() as work:
+            extractor = quantise.QuantisedExtractor(
+                config.base_weights, calibration_photos, Path(work)
+            )
+            log("int8 backbone:")
+            features = embed(split, decoded, extractor, config, log)
+            builds["int8"] = fit_build(features, config, log)
+            shipped = builds["int8"]
+            final = export_model(
+                config.base_weights, shipped.head, shipped.calibration["temperature"]
+            )
+            written = export.export(final, config.out_dir, config.formats, calibration_photos)
+            if "tflite" in written:
+                quantise.check_same_backbone(extractor, written["tflite"], calibration_photos[:32])
+    else:
+        shipped = builds["float32"]
+        final = export_model(config.base_weights, shipped.head, shipped.calibration["temperature"])
+        written = export.export(final, config.out_dir, config.formats)
+    log(f"features and heads ready after {time.time() - started:.0f}s")
     log("exported " + ", ".join(p.name for p in written.values()))
 
-    evaluation = {
-        group: report.evaluate(
-            probs[group], features[group].labels, features[group].sources, choice.threshold
-        )
-        for group in ("validation", "test", "reference")
-    }
-    calibration["ece_test"] = expected_calibration_error(probs["test"], features["test"].labels)
-    for group in ("validation", "test", "reference"):
-        log(report.one_line(group, evaluation[group]))
-
-    report.plot_curves(head.history, config.out_dir / "curves.png")
-    report.plot_coverage(
-        choice, probs["test"], features["test"].labels, config.out_dir / "coverage.png"
-    )
     test_set = _decoded_group(split, decoded, "test")
+    report.plot_curves(shipped.head.history, config.out_dir / "curves.png")
+    report.plot_coverage(
+        shipped.choice, shipped.probs["test"], test_set.labels, config.out_dir / "coverage.png"
+    )
     report.plot_predictions(
-        test_set, probs["test"], config.out_dir / "predictions.png", config.sample_grid
+        test_set, shipped.probs["test"], config.out_dir / "predictions.png", config.sample_grid
     )
     card = report.model_card(
         config=config.summary(),
         split=split,
         failures=[f for d in decoded.values() for f in d.failures],
-        evaluation=evaluation,
-        calibration=calibration,
-        threshold=choice,
-        head_steps=len(head.history["loss"]),
+        evaluation=shipped.evaluation,
+        calibration=shipped.calibration,
+        threshold=shipped.choice,
+        head_steps=len(shipped.head.history["loss"]),
         files={fmt: path.name for fmt, path in written.items()},
         training_seconds=time.time() - started,
     )
+    card["precision"] = config.precision
+    card["precisions"] = {
+        name: {
+            "evaluation": {g: build.evaluation[g] for g in ("test", "reference")},
+            "ece_test": build.calibration["ece_test"],
+            "temperature": build.calibration["temperature"],
+            "threshold": build.choice.threshold,
+        }
+        for name, build in builds.items()
+    }
     (config.out_dir / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
     log(f"done in {(time.time() - started) / 60:.1f} min; wrote {config.out_dir}")
     return card

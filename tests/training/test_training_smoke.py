@@ -118,16 +118,33 @@ def test_every_output_is_written(trained):
     assert 0.5 <= card["threshold"] < 1
 
 
+def test_both_precisions_are_fitted_and_int8_ships(trained):
+    card = json.loads((trained / "model_card.json").read_text())
+    assert card["precision"] == "int8"
+    assert set(card["precisions"]) == {"int8", "float32"}
+    for build in card["precisions"].values():
+        assert build["evaluation"]["test"]["photos"] == 10
+        assert build["temperature"] > 0 and 0.5 <= build["threshold"] < 1
+    assert card["threshold"] == card["precisions"]["int8"]["threshold"]
+
+
 def test_export_runs_in_app_runtime_and_matches_keras(trained, tiny_data):
+    """The int8 file's backbone is int8 and its float tail is the Keras model's, to 1e-3."""
     import keras
+    from ai_edge_litert.interpreter import Interpreter
 
-    import training.model  # noqa: F401 - registers the model's custom layer
+    from training.model import tail_probabilities  # registers the model's custom layer too
 
+    tensors = Interpreter(model_path=str(trained / "model.tflite")).get_tensor_details()
+    assert sum(np.dtype(t["dtype"]) == np.int8 for t in tensors) > 100
     pixels = np.stack([load_pixels(p) for p in sorted((tiny_data / "held").rglob("*.jpg"))])
     lite = Classifier(trained).run(pixels)
-    reference = keras.saving.load_model(trained / "model.keras").predict(
-        pixels.astype(np.float32), verbose=0
-    )
+    model = keras.saving.load_model(trained / "model.keras")
+    reference = model.predict(pixels.astype(np.float32), verbose=0)
     assert lite["embedding"].shape == (6, 1280)
     np.testing.assert_allclose(lite["probabilities"].sum(axis=1), 1, atol=1e-4)
-    assert np.abs(lite["probabilities"] - reference["probabilities"]).max() < 1e-3
+    tail = tail_probabilities(model, lite["embedding"])
+    assert np.abs(lite["probabilities"] - tail).max() < 1e-3
+    a, b = lite["embedding"], reference["embedding"]
+    cosine = (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cosine.mean() > 0.9
