@@ -39,7 +39,9 @@ STEPS = (
     Step("linear head on the embedding, plain photos", 1, False, 1e-3, 1e-3),
     Step("+ grouped ImageNet evidence as inputs", 1, True, 1e-3, 1e-3),
     Step("+ strong decay on the embedding, none on the evidence", 1, True, 1.0, 0.0),
-    Step("+ flipped and 3 augmented views per training photo (the float32 build)", 5, True, 1.0, 0.0),
+    Step(
+        "+ flipped and 3 augmented views per training photo (the float32 build)", 5, True, 1.0, 0.0
+    ),
 )
 
 
