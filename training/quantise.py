@@ -104,7 +104,10 @@ class QuantisedExtractor(Extractor):
         flatbuffer = to_litert(export_model(weights, placeholder_head(), 1.0), calibration)
         self.path = work_dir / "backbone-int8.tflite"
         self.path.write_bytes(flatbuffer)
-        self.weights_id = f"{self.weights_id};int8:{hashlib.sha256(flatbuffer).hexdigest()[:16]}"
+        # Cached embeddings are keyed by what this backbone computes on a few photos, not by the
+        # file's bytes: those hold Keras's layer names, which depend on what was built before.
+        fingerprint = self.embeddings(calibration[:8]).tobytes()
+        self.weights_id = f"{self.weights_id};int8:{hashlib.sha256(fingerprint).hexdigest()[:16]}"
 
     def embeddings(self, pixels: np.ndarray) -> np.ndarray:
         return litert_embeddings(self.path, pixels)
