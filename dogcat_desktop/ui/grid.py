@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
+from . import thumbnails
 from .delegate import PhotoDelegate
 from .results_model import Role
 from .style import MARKABLE, STYLES
+
+SCROLL_SETTLE_S = 0.25  # after the last scroll step, the grid counts as standing still
 
 REVIEW_KEYS: dict[Qt.Key, str] = {Qt.Key[f"Key_{STYLES[s].key}"]: s.value for s in MARKABLE}
 
@@ -46,6 +50,8 @@ class PhotoGrid(QListView):
         self.placeholder = ""
         self._finish_paint = QTimer(self, singleShot=True, interval=0)
         self._finish_paint.timeout.connect(self.viewport().update)
+        self._scrolled_at = 0.0
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.set_thumbnail_size(delegate.thumbnail_size)
 
     def set_thumbnail_size(self, size: int) -> None:
@@ -103,13 +109,22 @@ class PhotoGrid(QListView):
     def keyboardSearch(self, search: str) -> None:  # noqa: N802
         """Letters are review keys here, not 'jump to the file starting with'."""
 
+    def _scrolled(self) -> None:
+        self._scrolled_at = time.monotonic()
+
+    def paint_budget(self) -> float:
+        """Seconds a paint may spend decoding thumbnails: little while the grid scrolls."""
+        if time.monotonic() - self._scrolled_at < SCROLL_SETTLE_S:
+            return thumbnails.FRAME_BUDGET_S
+        return thumbnails.SETTLED_BUDGET_S
+
     def paintEvent(self, event) -> None:  # noqa: N802
-        thumbnails = self.photo_delegate.thumbnails
-        thumbnails.begin_frame()
+        provider = self.photo_delegate.thumbnails
+        provider.begin_frame(self.paint_budget())
         try:
             super().paintEvent(event)
         finally:
-            if thumbnails.end_frame():  # some decodes were put off: paint again when idle
+            if provider.end_frame():  # some decodes were put off: paint again when idle
                 self._finish_paint.start()
         model = self.model()
         if self.placeholder and (model is None or model.rowCount() == 0):

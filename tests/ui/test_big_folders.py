@@ -101,3 +101,22 @@ def test_a_paint_puts_off_decodes_past_its_budget_and_the_next_one_does_them(
     provider.begin_frame()
     assert all(provider.pixmap(p, 64) is not None for p in data)
     assert not provider.end_frame() and provider.decoded == 3
+
+
+def test_a_grid_standing_still_decodes_more_per_paint_than_one_scrolling(qtbot, monkeypatch):
+    """The first screenful of a scan arrives at once and shows in one or two paints; while the
+    person scrolls, each paint keeps to a frame's budget."""
+    from dogcat_desktop.ui import grid as module
+    from dogcat_desktop.ui.delegate import PhotoDelegate
+    from dogcat_desktop.ui.thumbnails import FRAME_BUDGET_S, SETTLED_BUDGET_S, ThumbnailProvider
+
+    view = module.PhotoGrid(PhotoDelegate(ThumbnailProvider()))
+    qtbot.addWidget(view)
+    assert view.paint_budget() == SETTLED_BUDGET_S > FRAME_BUDGET_S
+    clock = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
+    view.verticalScrollBar().setRange(0, 100)
+    view.verticalScrollBar().setValue(50)
+    assert view.paint_budget() == FRAME_BUDGET_S
+    clock[0] += module.SCROLL_SETTLE_S + 0.01
+    assert view.paint_budget() == SETTLED_BUDGET_S
