@@ -18,6 +18,7 @@ import numpy as np
 from dogcat_desktop.core.imaging import INPUT_SIZE
 
 from . import augment
+from .calibration import softmax
 from .data import Example, content_digest
 from .pixels import DecodedSet
 
@@ -85,10 +86,7 @@ class Extractor:
         return out
 
     def imagenet_probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        logits = embeddings @ self.imagenet_kernel + self.imagenet_bias
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(embeddings @ self.imagenet_kernel + self.imagenet_bias)
 
 
 def _weights_id(weights: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from dogcat_desktop.core.imaging import INPUT_SIZE
 from dogcat_desktop.core.labels import CLASSES
 
+from .calibration import softmax
 from .features import (
     EMBEDDING_SIZE,
     IMAGENET_CLASSES,
@@ -60,14 +61,9 @@ def tail_probabilities(model: keras.Model, embeddings: np.ndarray) -> np.ndarray
     temperature), read from ``model``'s weights: what the exported file must compute from its
     own embedding, whatever precision its backbone ran in."""
     kernel, bias = model.get_layer("imagenet").get_weights()
-    logits = embeddings @ kernel + bias
-    imagenet = np.exp(logits - logits.max(axis=1, keepdims=True))
-    imagenet /= imagenet.sum(axis=1, keepdims=True)
     weights, offset = model.get_layer("logits").get_weights()
-    scores = head_features(embeddings, imagenet) @ weights + offset
-    scores = scores * model.get_layer("temperature").scale
-    probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return probabilities / probabilities.sum(axis=1, keepdims=True)
+    scores = head_features(embeddings, softmax(embeddings @ kernel + bias)) @ weights + offset
+    return softmax(scores * model.get_layer("temperature").scale)
 
 
 def export_model(weights: str, head: LinearHead, temperature: float) -> keras.Model:

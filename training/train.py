@@ -234,29 +234,22 @@ def run(config: Config, log: Log = print) -> dict:
     log("float32 backbone:")
     float_features = embed(split, decoded, Extractor(config.base_weights), config, log)
     builds = {"float32": fit_build(float_features, config, log)}
-    calibration_photos = None
-    if config.precision == "int8":
-        calibration_photos = quantise.calibration_pixels(
-            [decoded[n].pixels for n in split.source_names("train")], config.seed
-        )
-        with tempfile.TemporaryDirectory() as work:
+    calibration_photos, extractor = None, None
+    with tempfile.TemporaryDirectory() as work:
+        if config.precision == "int8":
+            calibration_photos = quantise.calibration_pixels(
+                [decoded[n].pixels for n in split.source_names("train")], config.seed
+            )
             extractor = quantise.QuantisedExtractor(
                 config.base_weights, calibration_photos, Path(work)
             )
             log("int8 backbone:")
-            features = embed(split, decoded, extractor, config, log)
-            builds["int8"] = fit_build(features, config, log)
-            shipped = builds["int8"]
-            final = export_model(
-                config.base_weights, shipped.head, shipped.calibration["temperature"]
-            )
-            written = export.export(final, config.out_dir, config.formats, calibration_photos)
-            if "tflite" in written:
-                quantise.check_same_backbone(extractor, written["tflite"], calibration_photos[:32])
-    else:
-        shipped = builds["float32"]
+            builds["int8"] = fit_build(embed(split, decoded, extractor, config, log), config, log)
+        shipped = builds[config.precision]
         final = export_model(config.base_weights, shipped.head, shipped.calibration["temperature"])
-        written = export.export(final, config.out_dir, config.formats)
+        written = export.export(final, config.out_dir, config.formats, calibration_photos)
+        if extractor is not None and calibration_photos is not None and "tflite" in written:
+            quantise.check_same_backbone(extractor, written["tflite"], calibration_photos[:32])
     log(f"features and heads ready after {time.time() - started:.0f}s")
     log("exported " + ", ".join(p.name for p in written.values()))
 
