@@ -18,7 +18,7 @@ Each is one layout change, after which the filter above re-maps every row (about
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -192,18 +192,9 @@ class ResultsOrder(QAbstractProxyModel):
         """Source row ``number``'s key changed in the live order: take it out and put it back
         by binary search (the rest is sorted by key, then listing order), no full sort."""
         keys, perm = self._keys, self._perm[:]
-        old = self._inv[number]
-        del perm[old]
-        target = (keys[number], number)
-        low, high = 0, len(perm)
-        while low < high:
-            middle = (low + high) // 2
-            other = perm[middle]
-            if (keys[other], other) < target:
-                low = middle + 1
-            else:
-                high = middle
-        perm.insert(low, number)
+        del perm[self._inv[number]]
+        place = bisect_left(perm, (keys[number], number), key=lambda other: (keys[other], other))
+        perm.insert(place, number)
         self._relayout(perm)
 
     @staticmethod
