@@ -83,28 +83,21 @@ class ModelLoadError(Exception):
     """The bundled model is missing or unreadable; the message is meant for a person."""
 
 
-class Classifier:
-    """The exported model on LiteRT. Thread-safe: calls are serialised by a lock."""
+class ModelRunner:
+    """One LiteRT interpreter of the model. Thread-safe: calls are serialised by a lock, so
+    threads that should run the model at the same time each take a runner of their own."""
 
-    def __init__(self, model_dir: Path, threads: int | None = None) -> None:
-        model_path = model_dir / "model.tflite"
-        card_path = model_dir / "model_card.json"
-        if not model_path.exists() or not card_path.exists():
-            raise ModelLoadError(f"the classifier model was not found in {model_dir}")
+    def __init__(self, model_path: Path, threads: int) -> None:
+        self.threads = threads
         try:
             from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-untyped]
         except ImportError as exc:  # pragma: no cover - a broken install
             raise ModelLoadError("the LiteRT runtime (ai-edge-litert) is not installed") from exc
-        self.card = ModelCard.load(card_path)
-        if tuple(self.card.classes) != CLASSES:
-            raise ModelLoadError(f"model classes {self.card.classes} do not match {CLASSES}")
         try:
-            self._interpreter = Interpreter(
-                model_path=str(model_path), num_threads=threads or os.cpu_count() or 1
-            )
+            self._interpreter = Interpreter(model_path=str(model_path), num_threads=threads)
             self._runner = self._interpreter.get_signature_runner()
             self._input_name = next(iter(self._runner.get_input_details()))
-            with _quiet_native_stderr():  # LiteRT prints an INFO line when its delegate starts
+            with _quiet_first_delegate():
                 outputs = self._runner(**{self._input_name: np.zeros((1, 224, 224, 3), np.float32)})
             if outputs["probabilities"].shape != (1, len(CLASSES)):
                 raise ValueError("its output is not one probability per class")
@@ -114,11 +107,6 @@ class Classifier:
                 "rebuild the model"
             ) from exc
         self._lock = threading.Lock()
-        self.model_id = model_id_of(model_dir)
-
-    @property
-    def threshold(self) -> float:
-        return self.card.threshold
 
     def run(self, pixels: np.ndarray) -> dict[str, np.ndarray]:
         """Raw outputs for a (N, 224, 224, 3) batch of RGB 0..255: probabilities and embedding.
@@ -137,9 +125,59 @@ class Classifier:
             return parts[0]
         return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
+
+class Classifier:
+    """The exported model on LiteRT, its card and its identity. Thread-safe: calls are
+    serialised; ``runner`` gives a thread an interpreter of its own."""
+
+    def __init__(self, model_dir: Path, threads: int | None = None) -> None:
+        model_path = model_dir / "model.tflite"
+        card_path = model_dir / "model_card.json"
+        if not model_path.exists() or not card_path.exists():
+            raise ModelLoadError(f"the classifier model was not found in {model_dir}")
+        self.card = ModelCard.load(card_path)
+        if tuple(self.card.classes) != CLASSES:
+            raise ModelLoadError(f"model classes {self.card.classes} do not match {CLASSES}")
+        self.model_path = model_path
+        self.main_runner = ModelRunner(model_path, threads or os.cpu_count() or 1)
+        self.model_id = model_id_of(model_dir)
+
+    @property
+    def threshold(self) -> float:
+        return self.card.threshold
+
+    def run(self, pixels: np.ndarray) -> dict[str, np.ndarray]:
+        """Raw outputs for a (N, 224, 224, 3) batch of RGB 0..255: probabilities and embedding."""
+        return self.main_runner.run(pixels)
+
+    def runner(self, threads: int = 1) -> ModelRunner:
+        """Another interpreter of the same model, for a thread that runs it alongside others."""
+        return ModelRunner(self.model_path, threads)
+
     def predict(self, pixels: np.ndarray) -> list[Prediction]:
         probabilities = self.run(pixels)["probabilities"]
         return [to_prediction(row) for row in probabilities]
+
+
+_QUIET_LOCK = threading.Lock()
+_delegate_started = False
+
+
+@contextlib.contextmanager
+def _quiet_first_delegate() -> Iterator[None]:
+    """LiteRT prints an INFO line the first time a process starts its delegate; silence it.
+
+    Only that first start touches file descriptor 2, which is the whole process's, and under a
+    lock: two threads each saving and restoring it at once would leave it silenced for good
+    (the scan makes interpreters on its pool threads)."""
+    global _delegate_started
+    with _QUIET_LOCK:
+        if _delegate_started:
+            yield
+            return
+        _delegate_started = True
+        with _quiet_native_stderr():
+            yield
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from .corrections import CorrectionsDamagedError, CorrectionStore, FileVersion
 from .paths import user_cache_dir, user_data_dir
 from .personal import PersonalPrediction, Source
 from .review import ReviewStatus, pet_name, review_status
-from .scan import Scanner, ScanResult
+from .scan import Scanner, ScanResult, default_workers, runner_threads
 
 CACHE_FILE_NAME = "scan-cache.sqlite3"
 
@@ -30,7 +30,7 @@ def open_scanner(model_dir: Path, use_cache: bool = True, background: bool = Fal
     ``background`` lowers the decoding threads' priority, for the window (see core.priority).
     Raises ``ModelLoadError`` when the model is missing or unreadable.
     """
-    classifier = Classifier(model_dir)
+    classifier = Classifier(model_dir, threads=runner_threads(default_workers()))
     cache: ScanCache | None = None
     if use_cache:
         try:

@@ -1,14 +1,20 @@
 """From file names to labels and thumbnails: listing a folder and the scan pipeline.
 
-Decoding runs on a thread pool (Pillow releases the GIL while it decodes and resizes) while the
-model runs batches on the calling thread, so both cores stay busy. Results come out in the order
+Each photo is decoded and run through the model on one thread of a pool, every thread with an
+interpreter of its own (LiteRT and Pillow release the GIL while they work). Handing the model to
+a second thread, or letting one interpreter split each photo over the cores while decoding
+threads want them too, cost CPU in hand-offs and in threads spinning at the interpreter's
+barriers (README, "one lane per core"). Results come out in the order
 the photos were taken: input order, unless a ``ScanOrder`` puts the photos in view first. They
 carry everything the CLI and the grid show; known files come from the cache without a decode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +25,7 @@ import numpy as np
 
 from .allocator import keep_decode_buffers
 from .cache import CachedResult, ScanCache
-from .classifier import Classifier, Prediction, to_prediction
+from .classifier import Classifier, ModelRunner, Prediction, to_prediction
 from .errors import describe_os_error
 from .imaging import DecodedImage, ImageReadError, decode, encode_thumbnail, is_image_name
 from .labels import SORT_FOLDERS, Status
@@ -28,6 +34,18 @@ from .scan_order import ScanOrder
 from .stamp import FileStamp
 
 STATE_DIR_NAME = ".dogcat-sorter"
+# Interpreters a scanner keeps at most (about 22 MB each): one per pool thread on a small
+# machine; on a large one, fewer, each with a share of the cores.
+MAX_RUNNERS = 4
+
+
+def default_workers() -> int:
+    return max(2, os.cpu_count() or 2)
+
+
+def runner_threads(workers: int) -> int:
+    """Threads each of a scan's interpreters uses: the cores shared among them."""
+    return max(1, (os.cpu_count() or 1) // min(workers, MAX_RUNNERS))
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,7 @@ class _Decoded:
     size: int
     mtime_ns: int
     stamp: FileStamp | None = None
+    outputs: dict[str, np.ndarray] | None = None  # the model's, for a decoded image
 
 
 def _decode_file(path: Path) -> _Decoded:
@@ -158,7 +177,16 @@ class Scanner:
         self.classifier = classifier
         self.cache = cache
         self.batch_size = batch_size
-        self.workers = workers or max(2, os.cpu_count() or 2)
+        self.workers = workers or default_workers()
+        # Interpreters for the pool threads, made when first needed and kept between scans.
+        self._runners: queue.SimpleQueue[ModelRunner] = queue.SimpleQueue()
+        self._runner_limit = min(self.workers, MAX_RUNNERS)
+        self._runner_threads = runner_threads(self.workers)
+        self._runners_made = 0
+        self._making = threading.Lock()
+        if classifier.main_runner.threads == self._runner_threads:  # made already: use it
+            self._runners.put(classifier.main_runner)
+            self._runners_made = 1
         # In the GUI, decoding threads run at background priority (see core.priority).
         self._initializer = lower_this_thread if background else None
         # Every scan (window, CLI, benchmarks) decodes through here: keep the allocator from
@@ -188,7 +216,7 @@ class Scanner:
                         exhausted = True
                         break
                     cached = self._from_cache(path)
-                    pending.append((path, cached if cached else pool.submit(_decode_file, path)))
+                    pending.append((path, cached or pool.submit(self._decode_and_run, path)))
                 if not pending:
                     return
                 if cancel and cancel():
@@ -198,10 +226,43 @@ class Scanner:
                     return
                 yield from self._next_batch(pending)
 
+    def _decode_and_run(self, path: Path) -> _Decoded:
+        """On a pool thread: one photo decoded and through the model."""
+        decoded = _decode_file(path)
+        if decoded.image is None:
+            return decoded
+        runner = self._take_runner()
+        try:
+            decoded.outputs = runner.run(decoded.image.pixels)
+        finally:
+            self._runners.put(runner)
+        return decoded
+
+    def _take_runner(self) -> ModelRunner:
+        """An idle interpreter; a new one while fewer than the limit exist, else wait for one
+        (looking again now and then, in case a thread that was making one failed)."""
+        while True:
+            try:
+                return self._runners.get_nowait()
+            except queue.Empty:
+                pass
+            with self._making:
+                make = self._runners_made < self._runner_limit
+                self._runners_made += make
+            if make:
+                try:
+                    return self.classifier.runner(threads=self._runner_threads)
+                except BaseException:
+                    with self._making:
+                        self._runners_made -= 1
+                    raise
+            with contextlib.suppress(queue.Empty):
+                return self._runners.get(timeout=0.1)
+
     def _next_batch(
         self, pending: deque[tuple[Path, Future[_Decoded] | ScanResult]]
     ) -> list[ScanResult]:
-        """Take up to batch_size items off the front, run the model once, return results."""
+        """Up to batch_size newly classified photos off the front (and any cache hits between)."""
         taken: list[tuple[Path, ScanResult | _Decoded]] = []
         decoded_count = 0
         while pending and decoded_count < self.batch_size:
@@ -212,10 +273,7 @@ class Scanner:
             if isinstance(item, _Decoded) and item.image is not None:
                 decoded_count += 1
             taken.append((path, item))
-        images = [d.image.pixels for _, d in taken if isinstance(d, _Decoded) and d.image]
-        outputs = self.classifier.run(np.stack(images)) if images else None
         results = []
-        row = 0
         for path, item in taken:
             if isinstance(item, ScanResult):
                 results.append(item)
@@ -227,10 +285,9 @@ class Scanner:
                 if item.error is not None and item.error.lasting:
                     self._store(path, item, result)
             else:
-                assert outputs is not None  # every decoded image went into the batch
-                probabilities = outputs["probabilities"][row]
-                embedding = outputs["embedding"][row].astype(np.float16)
-                row += 1
+                assert item.outputs is not None  # every decoded image went through the model
+                probabilities = item.outputs["probabilities"][0]
+                embedding = item.outputs["embedding"][0].astype(np.float16)
                 result = ScanResult(
                     path,
                     to_prediction(probabilities),

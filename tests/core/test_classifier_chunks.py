@@ -23,8 +23,8 @@ def test_chunked_run_equals_one_call(model, cat_photos, dog_photos, monkeypatch,
     monkeypatch.setattr(classifier, "RUN_CHUNK", len(pixels))
     whole = model.run(pixels)
     calls = []
-    runner = model._runner
-    monkeypatch.setattr(model, "_runner", lambda **kw: calls.append(kw) or runner(**kw))
+    runner = model.main_runner._runner
+    monkeypatch.setattr(model.main_runner, "_runner", lambda **kw: calls.append(kw) or runner(**kw))
     monkeypatch.setattr(classifier, "RUN_CHUNK", chunk)
     parts = model.run(pixels)
     assert len(calls) == -(-len(pixels) // chunk)  # really split, so two paths are compared
