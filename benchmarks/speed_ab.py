@@ -1,10 +1,13 @@
 """The scan before and after the speed changes, alternating in one run so load falls on both.
 
-``python benchmarks/speed_ab.py [ROUNDS] FOLDER[:COUNT] ...`` scans each folder (no cache) in a
-fresh process per variant and round: *before* is the app with simplejpeg off (Pillow decodes
-every JPEG), LiteRT fed whole batches of 16 and glibc's default allocator thresholds; *after*
-is the app as it is. Prints photos/s (wall) and CPU ms a photo, best of the rounds, with the
-load average. The allocator setting is process-wide, hence a process per measurement.
+``python benchmarks/speed_ab.py [--against DIR] [ROUNDS] FOLDER[:COUNT] ...`` scans each folder
+(no cache) in a fresh process per variant and round: *before* is the app with simplejpeg off
+(Pillow decodes every JPEG), LiteRT fed whole batches of 16 and glibc's default allocator
+thresholds, or, with ``--against``, the app as another checkout of it has it (``git worktree
+add DIR COMMIT``); *after* is the app as it is. (Since the scan runs each photo through the
+model on its own, the default *before* no longer restores LiteRT's batches of 16.) Prints
+photos/s (wall) and CPU ms a photo, best of the rounds, with the load average. The allocator
+setting is process-wide, hence a process per measurement.
 """
 
 from __future__ import annotations
@@ -39,14 +42,19 @@ print(json.dumps({"rate": len(paths) / wall, "cpu_ms": 1000 * cpu / len(paths)})
 """
 
 
-def measure(variant: str, folder: Path, count: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-c", CHILD, variant, str(folder), str(count)]
-    run = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
+def measure(variant: str, folder: Path, count: int, against: Path | None = None) -> dict:
+    root = against if against is not None and variant == "before" else ROOT
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    patches = variant if against is None else "as-is"
+    args = [sys.executable, "-c", CHILD, patches, str(folder.resolve()), str(count)]
+    run = subprocess.run(args, capture_output=True, text=True, env=env, check=True, cwd=root)
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> int:
+    against = None
+    if argv[:1] == ["--against"]:
+        against, argv = Path(argv[1]).resolve(), argv[2:]
     rounds = int(argv[0]) if argv and argv[0].isdigit() else 2
     specs = argv[1:] if argv and argv[0].isdigit() else argv
     for spec in specs:
@@ -56,7 +64,7 @@ def main(argv: list[str]) -> int:
         best: dict[str, dict] = {}
         for _ in range(rounds):
             for variant in ("before", "after"):
-                got = measure(variant, folder, int(count or 10**9))
+                got = measure(variant, folder, int(count or 10**9), against)
                 kept = best.setdefault(variant, got)
                 kept["rate"] = max(kept["rate"], got["rate"])
                 kept["cpu_ms"] = min(kept["cpu_ms"], got["cpu_ms"])
