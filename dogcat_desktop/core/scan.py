@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -181,6 +182,7 @@ class Scanner:
         self._runner_limit = min(self.workers, MAX_RUNNERS)
         self._runner_threads = runner_threads(self.workers)
         self._runners_made = 0
+        self._making = threading.Lock()
         if classifier.main_runner.threads == self._runner_threads:  # made already: use it
             self._runners.put(classifier.main_runner)
             self._runners_made = 1
@@ -243,9 +245,10 @@ class Scanner:
         thread left too little room there for the decode buffers, which then went back to the
         system after every photo: a WebP page-faulted 1,300 times instead of a few, and took 12%
         more CPU (README, "one lane per core")."""
-        while self._runners_made < self._runner_limit:
-            self._runners.put(self.classifier.runner(threads=self._runner_threads))
-            self._runners_made += 1
+        with self._making:  # two scans may start at once (the window's next folder, a rescan)
+            while self._runners_made < self._runner_limit:
+                self._runners.put(self.classifier.runner(threads=self._runner_threads))
+                self._runners_made += 1
 
     def _next_batch(
         self, pending: deque[tuple[Path, Future[_Decoded] | ScanResult]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -85,3 +86,31 @@ def test_interpreters_are_made_on_the_scanning_thread(model, cat_photos, monkeyp
     scanner = Scanner(model, batch_size=2, workers=3)
     list(scanner.scan(cat_photos[:6]))
     assert makers and set(makers) == {threading.current_thread()}
+
+
+def test_scans_started_at_once_share_the_limit(model, cat_photos, monkeypatch):
+    monkeypatch.setattr(scan, "MAX_RUNNERS", 2)
+    made: list[int] = []
+    original = model.runner
+
+    def runner(threads: int = 1):
+        made.append(threads)
+        time.sleep(0.05)  # long enough for the other scan to look at the count meanwhile
+        return original(1)
+
+    monkeypatch.setattr(model, "runner", runner)
+    scanner = Scanner(model, batch_size=2, workers=2)
+    start = threading.Barrier(3)
+    results: list[list] = []
+
+    def scan_some() -> None:
+        start.wait()
+        results.append(list(scanner.scan(cat_photos[:4])))
+
+    threads = [threading.Thread(target=scan_some) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3 and all(len(r) == 4 for r in results)
+    assert scanner._runners.qsize() <= 2
