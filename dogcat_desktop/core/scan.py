@@ -4,9 +4,9 @@ Each photo is decoded and run through the model on one thread of a pool, every t
 interpreter of its own (LiteRT and Pillow release the GIL while they work). Handing the model to
 a second thread, or letting one interpreter split each photo over the cores while decoding
 threads want them too, cost CPU in hand-offs and in threads spinning at the interpreter's
-barriers (README, "one lane per core"). Results come out in the order
-the photos were taken: input order, unless a ``ScanOrder`` puts the photos in view first. They
-carry everything the CLI and the grid show; known files come from the cache without a decode.
+barriers (README, "one lane per core"). Results come out in the order the photos were taken:
+input order, unless a ``ScanOrder`` puts the photos in view first. They carry everything the
+CLI and the grid show; known files come from the cache without a decode.
 """
 
 from __future__ import annotations
@@ -207,11 +207,11 @@ class Scanner:
         with ThreadPoolExecutor(
             self.workers, thread_name_prefix="decode", initializer=self._initializer
         ) as pool:
-            queue = iter(paths) if order is None else _ordered(paths, order)
+            upcoming = iter(paths) if order is None else _ordered(paths, order)
             exhausted = False
             while True:
                 while not exhausted and len(pending) < window:
-                    path = next(queue, None)
+                    path = next(upcoming, None)
                     if path is None:
                         exhausted = True
                         break
