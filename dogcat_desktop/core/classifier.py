@@ -169,7 +169,7 @@ def _quiet_first_delegate() -> Iterator[None]:
 
     Only that first start touches file descriptor 2, which is the whole process's, and under a
     lock: two threads each saving and restoring it at once would leave it silenced for good
-    (the scan makes interpreters on its pool threads)."""
+    (the window loads its model on a thread of its own while others may run)."""
     global _delegate_started
     with _QUIET_LOCK:
         if _delegate_started:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import queue
-import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -177,15 +176,19 @@ class Scanner:
         self.cache = cache
         self.batch_size = batch_size
         self.workers = workers or default_workers()
-        # Interpreters for the pool threads, made by the first scan and kept between scans.
+        # Interpreters for the pool threads, kept between scans. Made here, on the thread that
+        # loads the model, never on the pool's: glibc gives each thread a malloc arena of 64 MB
+        # heaps, and an interpreter made on a pool thread left too little room there for the
+        # decode buffers, which then went back to the system after every photo (a WebP
+        # page-faulted 1,300 times instead of a few and took 12% more CPU; README, "one lane
+        # per core").
         self._runners: queue.SimpleQueue[ModelRunner] = queue.SimpleQueue()
-        self._runner_limit = min(self.workers, MAX_RUNNERS)
-        self._runner_threads = runner_threads(self.workers)
-        self._runners_made = 0
-        self._making = threading.Lock()
-        if classifier.main_runner.threads == self._runner_threads:  # made already: use it
+        threads = runner_threads(self.workers)
+        reused = classifier.main_runner.threads == threads  # made already: use it
+        if reused:
             self._runners.put(classifier.main_runner)
-            self._runners_made = 1
+        for _ in range(min(self.workers, MAX_RUNNERS) - reused):
+            self._runners.put(classifier.runner(threads=threads))
         # In the GUI, decoding threads run at background priority (see core.priority).
         self._initializer = lower_this_thread if background else None
         # Every scan (window, CLI, benchmarks) decodes through here: keep the allocator from
@@ -202,7 +205,6 @@ class Scanner:
 
         Stops early (between batches) when cancelled."""
         window = self.batch_size * 3
-        self._make_runners()
         pending: deque[tuple[Path, Future[_Decoded] | ScanResult]] = deque()
         with ThreadPoolExecutor(
             self.workers, thread_name_prefix="decode", initializer=self._initializer
@@ -237,18 +239,6 @@ class Scanner:
         finally:
             self._runners.put(runner)
         return decoded
-
-    def _make_runners(self) -> None:
-        """The scan's interpreters, made on the calling thread rather than the pool's.
-
-        glibc gives each thread a malloc arena of 64 MB heaps; an interpreter made on a pool
-        thread left too little room there for the decode buffers, which then went back to the
-        system after every photo: a WebP page-faulted 1,300 times instead of a few, and took 12%
-        more CPU (README, "one lane per core")."""
-        with self._making:  # two scans may start at once (the window's next folder, a rescan)
-            while self._runners_made < self._runner_limit:
-                self._runners.put(self.classifier.runner(threads=self._runner_threads))
-                self._runners_made += 1
 
     def _next_batch(
         self, pending: deque[tuple[Path, Future[_Decoded] | ScanResult]]

@@ -72,7 +72,7 @@ def test_interpreters_made_at_once_leave_stderr_where_it_was(model):
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
 
 
-def test_interpreters_are_made_on_the_scanning_thread(model, cat_photos, monkeypatch):
+def test_interpreters_are_made_with_the_scanner_not_on_the_pool(model, cat_photos, monkeypatch):
     """Not on the pool's threads, whose malloc arenas must keep room for decode buffers."""
     monkeypatch.setattr(scan, "MAX_RUNNERS", 3)
     makers: list[threading.Thread] = []
@@ -95,7 +95,7 @@ def test_scans_started_at_once_share_the_limit(model, cat_photos, monkeypatch):
 
     def runner(threads: int = 1):
         made.append(threads)
-        time.sleep(0.05)  # long enough for the other scan to look at the count meanwhile
+        time.sleep(0.05)  # slow, as if two scans could race to make interpreters
         return original(1)
 
     monkeypatch.setattr(model, "runner", runner)
