@@ -82,17 +82,12 @@ def main() -> None:
         views = range(config.views) if group == "train" else (PLAIN,)
         return [(name, view) for view in views for name in split.source_names(group)]
 
+    # The rebuild's own head inputs, in the order ``rows`` lists the photos (``train.embed``'s).
+    heads_in = train.embed(split, inputs.decoded, extractor, config, print)
     blocks = {g: np.concatenate([block_output(n, v) for n, v in rows(g)]) for g in GROUPS}
-    frozen = {
-        g: np.concatenate(
-            [train.source_features(extractor, inputs.decoded[n], v, config) for n, v in rows(g)]
-        )
-        for g in GROUPS
-    }
-    labels = {g: np.concatenate([inputs.decoded[n].labels for n, _ in rows(g)]) for g in GROUPS}
-    sources = {
-        g: np.concatenate([[n] * len(inputs.decoded[n].labels) for n, _ in rows(g)]) for g in GROUPS
-    }
+    frozen = {g: heads_in[g].features for g in GROUPS}
+    labels = {g: heads_in[g].labels for g in GROUPS}
+    sources = {g: heads_in[g].sources for g in GROUPS}
     evidence = {g: frozen[g][:, EMBEDDING_SIZE:] for g in GROUPS}
 
     top = _top(keras, backbone)
