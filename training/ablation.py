@@ -21,6 +21,8 @@ from . import experiment
 from . import head as heads
 from .calibration import expected_calibration_error, fit_temperature, softmax
 from .features import EMBEDDING_SIZE, group_matrix
+from .framing import FRAMINGS
+from .model import LOG_FLOOR
 from .report import figures
 from .threshold import choose_threshold
 
@@ -32,6 +34,7 @@ class Step:
     evidence: bool
     l2_embedding: float
     l2_evidence: float
+    prior: bool = False  # the ImageNet classifier's own dog/cat/rest log-probabilities as offsets
 
 
 STEPS = (
@@ -42,6 +45,16 @@ STEPS = (
     Step(
         "+ flipped and 3 augmented views per training photo (the float32 build)", 5, True, 1.0, 0.0
     ),
+    Step(
+        "the float32 build with the ImageNet classifier's dog/cat/rest log-probabilities as a"
+        " fixed prior the head corrects (not shipped)",
+        5,
+        True,
+        1.0,
+        0.0,
+        prior=True,
+    ),
+    Step("the same, decay 0.3 on the embedding (not shipped)", 5, True, 0.3, 0.0, prior=True),
 )
 
 
@@ -54,8 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="MODEL_DIR",
         help="also a bundled model (model.tflite + model_card.json) as the app runs it",
     )
+    p.add_argument(
+        "--framing",
+        choices=FRAMINGS,
+        default="squash",
+        help="frame photos another way than the contract (training.framing); plain views only:"
+        " the steps that need augmented views are left out",
+    )
     args = p.parse_args(argv)
-    inputs = experiment.load_inputs(args)
+    inputs = experiment.load_inputs(args, args.framing)
     config, split, decoded = inputs.config, inputs.split, inputs.decoded
 
     def group(name: str, views: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             for g in ("test", "reference")
         }
         _print_row(f"previous model ({args.previous})", *_previous(args.previous, pixels, held))
-    for step in STEPS:
+    steps = STEPS if args.framing == "squash" else [s for s in STEPS if s.views <= 1]
+    for step in steps:
         probs = _step_probabilities(step, group, held)
         choice = choose_threshold(
             probs["validation"], held["validation"][1], config.target_precision, DEFAULT_THRESHOLD
@@ -119,6 +140,7 @@ def _step_probabilities(step: Step, group, held) -> dict[str, np.ndarray]:
     features, labels = group("train", step.views)
     penalty = np.full(features[:, columns].shape[1], step.l2_evidence, np.float32)
     penalty[:EMBEDDING_SIZE] = step.l2_embedding
+    prior = {g: _prior(f) if step.prior else 0.0 for g, (f, _) in held.items()}
     fitted = heads.fit(
         features[:, columns],
         labels,
@@ -127,10 +149,18 @@ def _step_probabilities(step: Step, group, held) -> dict[str, np.ndarray]:
         classes=len(CLASSES),
         sample_weights=heads.balanced_weights(labels),
         l2=penalty,
+        offsets=(_prior(features), _prior(held["validation"][0])) if step.prior else None,
     )
-    logits = {g: fitted.logits(f[:, columns]) for g, (f, _) in held.items()}
+    logits = {g: fitted.logits(f[:, columns]) + prior[g] for g, (f, _) in held.items()}
     temperature = fit_temperature(logits["validation"], held["validation"][1])
     return {g: softmax(v, temperature) for g, v in logits.items()}
+
+
+def _prior(features: np.ndarray) -> np.ndarray:
+    """log p(dog), log p(cat), log p(everything else) from the grouped ImageNet evidence."""
+    grouped = np.exp(features[:, EMBEDDING_SIZE:])
+    other = list(range(2, grouped.shape[1]))
+    return np.log(np.maximum(_zero_shot(grouped, other), LOG_FLOOR))
 
 
 def _zero_shot(grouped: np.ndarray, other: list[int]) -> np.ndarray:

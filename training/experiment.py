@@ -4,15 +4,19 @@ rebuild's own inputs, read from its caches, so a table of variants takes minutes
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from dogcat_desktop.core.imaging import load_pixels
+
 from .__main__ import DEFAULT_CACHE
 from .features import Extractor
-from .pixels import DecodedSet, decode_examples
+from .framing import framed_pixels
+from .pixels import CONTRACT_VERSION, DecodedSet, decode_examples
 from .sources import Split, load_split
 from .train import Config, source_features
 
@@ -41,14 +45,25 @@ class Inputs:
         return np.concatenate([self.decoded[n].labels for n in names])
 
 
-def load_inputs(args: argparse.Namespace) -> Inputs:
+def load_inputs(args: argparse.Namespace, framing: str = "squash") -> Inputs:
+    """The rebuild's inputs; with another ``framing`` (``training.framing``) every photo is
+    decoded that way instead, and its pixels and embeddings are cached in a folder of its own
+    (the embedding cache is keyed by the files, not by their pixels)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    cache_dir = args.cache_dir
+    loader, contract = load_pixels, CONTRACT_VERSION
+    if framing != "squash":
+        cache_dir = cache_dir / f"framing-{framing}"
+        loader, contract = functools.partial(framed_pixels, framing=framing), framing
     config = Config(
         data_dir=args.data_dir,
         out_dir=Path("."),
         base_weights=args.base_weights,
-        cache_dir=args.cache_dir,
+        cache_dir=cache_dir,
     )
     split = load_split(args.data_dir)
-    decoded = {n: decode_examples(e, args.cache_dir) for n, e in split.examples.items()}
+    decoded = {
+        n: decode_examples(e, cache_dir, loader=loader, contract=contract)
+        for n, e in split.examples.items()
+    }
     return Inputs(config, split, Extractor(args.base_weights), decoded)

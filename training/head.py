@@ -57,12 +57,15 @@ def fit(
     lr: float = 0.01,
     epochs: int = 600,
     patience: int = 60,
+    offsets: tuple[np.ndarray, np.ndarray] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> LinearHead:
     """Weighted softmax regression with L2; keeps the weights of the best validation loss.
 
     Without validation features it runs ``epochs`` steps and keeps the last weights: the step
     count is then a hyper-parameter chosen elsewhere (by cross-validation over sources).
+    ``offsets``: fixed logits added to the training and validation rows' (a prior the head
+    only corrects); the returned head's logits leave them out.
     """
     features = features.astype(np.float32)
     penalty = np.broadcast_to(np.asarray(l2, np.float32), (features.shape[1],))[:, None]
@@ -72,6 +75,8 @@ def fit(
     vx = None if val_features is None else ((val_features - mean) / scale).astype(np.float32)
     weights = np.ones(len(labels)) if sample_weights is None else sample_weights
     weights = (weights / weights.sum()).astype(np.float32)
+    no_offset = np.zeros(classes, np.float32)
+    offset, val_offset = offsets if offsets is not None else (no_offset, no_offset)
     onehot = np.eye(classes, dtype=np.float32)[labels]
     kernel = np.zeros((x.shape[1], classes), np.float32)
     bias = np.zeros(classes, np.float32)
@@ -80,7 +85,7 @@ def fit(
     best = (np.inf, kernel.copy(), bias.copy(), 0)
     history: dict[str, list[float]] = {"loss": [], "val_loss": []}
     for step in range(1, epochs + 1):
-        probs = softmax(x @ kernel + bias)
+        probs = softmax(x @ kernel + bias + offset)
         # The loss of the weights this step starts from: free, where a second pass is not.
         picked = np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1)
         train_loss = float((weights * -np.log(picked)).sum())
@@ -96,7 +101,8 @@ def fit(
             best = (train_loss, kernel, bias, step)
             val_loss = float("nan")
         else:
-            val_loss = _loss(vx @ kernel + bias, val_labels, np.ones(len(val_labels)))
+            val_logits = vx @ kernel + bias + val_offset
+            val_loss = _loss(val_logits, val_labels, np.ones(len(val_labels)))
             history["val_loss"].append(val_loss)
             if val_loss < best[0]:
                 best = (val_loss, kernel.copy(), bias.copy(), step)

@@ -30,8 +30,8 @@ class DecodedSet:
     failures: list[tuple[Path, str]]  # unreadable files and why
 
 
-def _cache_key(examples: list[Example]) -> str:
-    digest = hashlib.sha256(f"contract={CONTRACT_VERSION};size={INPUT_SIZE}".encode())
+def _cache_key(examples: list[Example], contract: str) -> str:
+    digest = hashlib.sha256(f"contract={contract};size={INPUT_SIZE}".encode())
     for example in examples:
         digest.update(f"\n{example.key}\t{content_digest(example.path)}".encode())
     return digest.hexdigest()[:24]
@@ -41,12 +41,17 @@ def decode_examples(
     examples: list[Example],
     cache_dir: Path | None,
     progress: Callable[[int, int], None] | None = None,
+    loader: Callable[[Path], np.ndarray] = load_pixels,
+    contract: str = CONTRACT_VERSION,
 ) -> DecodedSet:
-    """Decode every example once; unreadable files are listed, never fatal."""
+    """Decode every example once; unreadable files are listed, never fatal.
+
+    ``loader`` and ``contract`` (its name in the cache key) are for experiments that frame
+    photos another way (``training.framing``); a rebuild always takes the app's contract."""
     cache_path = None
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        cache_path = cache_dir / f"pixels-{_cache_key(examples)}.npz"
+        cache_path = cache_dir / f"pixels-{_cache_key(examples, contract)}.npz"
         if cache_path.exists():
             with np.load(cache_path, allow_pickle=False) as cached:
                 ok = cached["ok"]
@@ -66,7 +71,7 @@ def decode_examples(
 
     def work(index: int) -> None:
         try:
-            pixels[index] = load_pixels(examples[index].path)
+            pixels[index] = loader(examples[index].path)
             ok[index] = True
         except ImageReadError as exc:
             reasons[index] = str(exc)

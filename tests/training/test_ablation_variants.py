@@ -1,0 +1,66 @@
+"""The ablation's experimental variants: other framings of a photo, and a head fitted around a
+fixed prior. Neither ships; these check they do what their rows in the README say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dogcat_desktop.core.imaging import load_pixels
+from training import head as heads
+from training.framing import PAD_GREY, framed_pixels
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+@pytest.fixture
+def wide(tmp_path: Path) -> Path:
+    """400x200: a red square in the middle, blue on either side."""
+    image = Image.new("RGB", (400, 200), BLUE)
+    image.paste(Image.new("RGB", (200, 200), RED), (100, 0))
+    path = tmp_path / "wide.png"
+    image.save(path)
+    return path
+
+
+def test_squash_is_the_contract(wide: Path):
+    assert np.array_equal(framed_pixels(wide, "squash"), load_pixels(wide))
+
+
+def test_squash_keeps_the_sides_that_the_crops_leave_out(wide: Path):
+    squash = framed_pixels(wide, "squash")
+    assert tuple(squash[112, 5]) == BLUE
+    for framing in ("crop", "crop875"):
+        pixels = framed_pixels(wide, framing)
+        assert pixels.shape == (224, 224, 3)
+        inside = pixels[:, 2:-2].astype(int)  # the filter reads a pixel past the crop's edge
+        assert (np.abs(inside - RED) <= 2).all(), framing
+
+
+def test_pad_letterboxes_with_grey(wide: Path):
+    pixels = framed_pixels(wide, "pad")
+    assert tuple(pixels[0, 112]) == PAD_GREY  # above the photo
+    assert tuple(pixels[223, 112]) == PAD_GREY  # below it
+    assert tuple(pixels[112, 112]) == RED
+    assert tuple(pixels[112, 2]) == BLUE
+
+
+def test_unknown_framing_is_refused(wide: Path):
+    with pytest.raises(ValueError, match="unknown framing"):
+        framed_pixels(wide, "stretch")
+
+
+def test_a_head_fitted_around_a_prior_learns_only_what_the_prior_lacks():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    features = np.eye(3, dtype=np.float32)[labels]  # as telling as the prior
+    prior = 8.0 * features  # sure and right: nothing left to learn
+
+    def kernel_size(offsets) -> float:
+        fitted = heads.fit(features, labels, None, None, classes=3, epochs=200, offsets=offsets)
+        return float(np.abs(fitted.kernel).sum())
+
+    assert kernel_size((prior, prior)) < 0.5 * kernel_size(None)
