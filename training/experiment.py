@@ -47,23 +47,20 @@ class Inputs:
 
 def load_inputs(args: argparse.Namespace, framing: str = "squash") -> Inputs:
     """The rebuild's inputs; with another ``framing`` (``training.framing``) every photo is
-    decoded that way instead, and its pixels and embeddings are cached in a folder of its own
-    (the embedding cache is keyed by the files, not by their pixels)."""
+    decoded that way instead (cached apart: the framing is the pixels' contract in every key)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    cache_dir = args.cache_dir
     loader, contract = load_pixels, CONTRACT_VERSION
     if framing != "squash":
-        cache_dir = cache_dir / f"framing-{framing}"
         loader, contract = functools.partial(framed_pixels, framing=framing), framing
     config = Config(
         data_dir=args.data_dir,
         out_dir=Path("."),
         base_weights=args.base_weights,
-        cache_dir=cache_dir,
+        cache_dir=args.cache_dir,
     )
     split = load_split(args.data_dir)
     decoded = {
-        n: decode_examples(e, cache_dir, loader=loader, contract=contract)
+        n: decode_examples(e, args.cache_dir, loader=loader, contract=contract)
         for n, e in split.examples.items()
     }
     return Inputs(config, split, Extractor(args.base_weights), decoded)

@@ -19,12 +19,14 @@ from dogcat_desktop.core.imaging import INPUT_SIZE
 
 from . import augment
 from .calibration import softmax
-from .data import Example, content_digest
+from .data import content_digest
 from .pixels import DecodedSet
 
 EMBEDDING_SIZE = 1280
 IMAGENET_CLASSES = 1000
 PLAIN, FLIPPED = 0, 1  # view numbers; 2.. are augmented views
+# Embeddings cached under the first contract were keyed without it; their keys stay valid.
+FIRST_CONTRACT = "1"
 BATCH = 64
 
 # ImageNet class indices (Keras order) grouped into the evidence the head reads.
@@ -109,10 +111,14 @@ def view_pixels(decoded: DecodedSet, view: int, seed: int) -> np.ndarray:
     )
 
 
-def _cache_key(examples: list[Example], view: int, seed: int, weights_id: str) -> str:
+def _cache_key(decoded: DecodedSet, view: int, seed: int, weights_id: str) -> str:
+    """Names one view's embeddings of a decoded set: its files, how their pixels were made (the
+    contract), the view and the weights, so that a changed contract never reuses stale ones."""
     how = "plain" if view <= FLIPPED else f"aug={augment.VERSION};seed={seed}"
+    if decoded.contract != FIRST_CONTRACT:
+        how += f";contract={decoded.contract}"
     digest = hashlib.sha256(f"{weights_id};{how}".encode())
-    for example in examples:
+    for example in decoded.examples:
         digest.update(f"\n{example.key}\t{content_digest(example.path)}".encode())
     return f"{digest.hexdigest()[:20]}-view{view}"
 
@@ -130,7 +136,7 @@ def cached_embeddings(
         return np.zeros((0, EMBEDDING_SIZE), np.float32)
     path = None
     if cache_dir is not None:
-        key = _cache_key(decoded.examples, view, seed, extractor.weights_id)
+        key = _cache_key(decoded, view, seed, extractor.weights_id)
         path = cache_dir / f"embeddings-{key}.npy"
         if path.exists():
             return np.load(path)

@@ -65,7 +65,7 @@ def main() -> None:
     cache.mkdir(parents=True, exist_ok=True)
 
     def block_output(name: str, view: int) -> np.ndarray:
-        key = _cache_key(inputs.decoded[name].examples, view, config.seed, extractor.weights_id)
+        key = _cache_key(inputs.decoded[name], view, config.seed, extractor.weights_id)
         path = cache / f"block15-{key}.npy"
         if path.exists():
             return np.load(path)

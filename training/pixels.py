@@ -28,6 +28,7 @@ class DecodedSet:
     pixels: np.ndarray  # (N, INPUT_SIZE, INPUT_SIZE, 3) uint8
     labels: np.ndarray  # (N,) int
     failures: list[tuple[Path, str]]  # unreadable files and why
+    contract: str = CONTRACT_VERSION  # how the pixels were made: part of every cache key after
 
 
 def _cache_key(examples: list[Example], contract: str) -> str:
@@ -63,7 +64,8 @@ def decode_examples(
                 for e, good, r in zip(examples, ok, reasons, strict=True)
                 if not good
             ]
-            return DecodedSet(kept, pixels, np.array([e.label for e in kept]), failures)
+            labels = np.array([e.label for e in kept])
+            return DecodedSet(kept, pixels, labels, failures, contract)
 
     pixels = np.zeros((len(examples), INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
     ok = np.zeros(len(examples), bool)
@@ -88,4 +90,5 @@ def decode_examples(
         os.replace(tmp, cache_path)
     kept = [e for e, good in zip(examples, ok, strict=True) if good]
     failures = [(e.path, r) for e, good, r in zip(examples, ok, reasons, strict=True) if not good]
-    return DecodedSet(kept, pixels, np.array([e.label for e in kept], dtype=np.int64), failures)
+    labels = np.array([e.label for e in kept], dtype=np.int64)
+    return DecodedSet(kept, pixels, labels, failures, contract)

@@ -20,7 +20,7 @@ from . import export, quantise, report
 from . import head as heads
 from .calibration import expected_calibration_error, fit_temperature, softmax
 from .features import EMBEDDING_SIZE, FLIPPED, PLAIN, Extractor, cached_embeddings
-from .pixels import DecodedSet, decode_examples
+from .pixels import CONTRACT_VERSION, DecodedSet, decode_examples
 from .sources import SPLITS_FILE, Split, load_split
 from .threshold import ThresholdChoice, choose_threshold
 
@@ -294,6 +294,7 @@ def _decoded_group(split: Split, decoded: dict[str, DecodedSet], group: str) -> 
         pixels=np.concatenate([decoded[n].pixels for n in names]),
         labels=np.concatenate([decoded[n].labels for n in names]),
         failures=[f for n in names for f in decoded[n].failures],
+        contract=next((decoded[n].contract for n in names), CONTRACT_VERSION),
     )
 
 

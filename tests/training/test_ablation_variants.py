@@ -64,3 +64,21 @@ def test_a_head_fitted_around_a_prior_learns_only_what_the_prior_lacks():
         return float(np.abs(fitted.kernel).sum())
 
     assert kernel_size((prior, prior)) < 0.5 * kernel_size(None)
+
+
+def test_embeddings_made_from_other_pixels_are_cached_under_another_key(tmp_path: Path):
+    from training.data import Example
+    from training.features import PLAIN, _cache_key
+    from training.pixels import CONTRACT_VERSION, DecodedSet
+
+    photo = tmp_path / "cat.1.jpg"
+    Image.new("RGB", (32, 32), RED).save(photo)
+    examples = [Example(path=photo, label=1, root=tmp_path, key="cat.1.jpg")]
+    empty = np.zeros((1, 224, 224, 3), np.uint8)
+
+    def key(contract: str) -> str:
+        decoded = DecodedSet(examples, empty, np.array([1]), [], contract)
+        return _cache_key(decoded, PLAIN, 0, "weights")
+
+    assert key(CONTRACT_VERSION) == key(CONTRACT_VERSION)
+    assert len({key(CONTRACT_VERSION), key("2"), key("crop875")}) == 3
