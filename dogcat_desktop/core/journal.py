@@ -226,7 +226,7 @@ class Journal:
 
 def moved_files(journal: Journal) -> list[tuple[Path, Path]]:
     """(where it was, where it is) for each photo the sort put in place and undo has not
-    taken back: what the window's "Last Sort" lists."""
+    taken back, and each file that went along with one: what the window's "Last Sort" lists."""
     return [
         (Path(entry.move["src"]), Path(entry.done["dst"]))
         for entry in journal.entries.values()

@@ -43,7 +43,7 @@ _OPTIONAL: dict[str, dict[str, type]] = {
     "restore": {"tmp": str, "method": str},
     "claim": {"phase": str, "ino": int},
     "copied": {"phase": str},
-    "done": {"dst": str, "method": str, "dst_dev": int, "dst_ino": int},
+    "done": {"dst": str, "method": str, "dst_dev": int, "dst_ino": int, "companion_of": int},
     "restored": {"to": str},
 }
 _PATH_FIELDS = ("src", "dst", "tmp", "path", "to")

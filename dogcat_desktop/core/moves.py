@@ -10,13 +10,15 @@ because a sort of thousands of photos should not stop at the first locked file.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dogcat_desktop.core import folder_lock
+from dogcat_desktop.core.companions import companion_name, find_companions
 from dogcat_desktop.core.confine import resolve_folder, resolved_inside
 from dogcat_desktop.core.errors import describe_os_error
 from dogcat_desktop.core.journal import (
@@ -53,6 +55,8 @@ class PlannedMove:
     label: str
     # The version of the file that was classified; None when the caller did not say.
     expected: FileStamp | None = None
+    # Files that belong with the photo and follow it (``companions``): IMG_1.MOV, IMG_1.AAE.
+    companions: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -72,6 +76,11 @@ class SortPlan:
     # Destination folders photos may not go into (a link, a file), with the reason.
     refused: dict[Path, str] = field(default_factory=dict)
 
+    @property
+    def companions(self) -> int:
+        """Files that go along with the moving photos (a Live Photo's video, sidecars)."""
+        return sum(len(move.companions) for move in self.moves)
+
     def summary(self, max_listed: int = 10) -> str:
         """Plain text for a dry run on the command line and for the preview dialog."""
         lines = [f"Sorting {self.folder}"]
@@ -79,6 +88,8 @@ class SortPlan:
             lines.append("  Nothing to move.")
         for destination, count in self.counts_by_destination.items():
             lines.append(f"  {_plural(count, 'photo')} -> {_relative(destination, self.folder)}/")
+        if self.companions:
+            lines.append(f"  and {companions_text(self.companions)}")
         if self.staying:
             detail = staying_detail(self.staying_by_reason)
             lines.append(f"  {_plural(self.staying, 'photo')} stay where they are{detail}")
@@ -95,6 +106,13 @@ class SortPlan:
                 lines.append(f"    ... and {len(self.collisions) - max_listed} more")
         lines.extend(f"  Warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
+
+
+def companions_text(count: int) -> str:
+    """'3 files that belong with them (Live Photo videos, edits, sidecars, raw files)'."""
+    belong = "belongs" if count == 1 else "belong"
+    kinds = "Live Photo videos, edits, sidecars, raw files"
+    return f"{_plural(count, 'file')} that {belong} with them ({kinds})"
 
 
 def _plural(count: int, word: str) -> str:
@@ -222,6 +240,7 @@ def plan_sort(
     statuses = [str(status) for status in ReviewStatus]
     refused: dict[Path, str | None] = {}
     parents: dict[str, str] = {}
+    known: list[Path] = []  # every photo inside the folder, moving or not
 
     for raw_source, status in items:
         if status is not None and status not in statuses:
@@ -234,6 +253,7 @@ def plan_sort(
         if key in seen_sources or source == state_dir or _is_inside(source, state_dir):
             continue
         seen_sources.add(key)
+        known.append(source)
         label = sort_label(status) if status is not None else None
         base = sorting_base(source, root) if per_subfolder else root
         target_dir = destination_dir(base, label)
@@ -260,6 +280,9 @@ def plan_sort(
         plan.moves.append(PlannedMove(source, target, label, expected))
         plan.counts_by_destination[target_dir] = plan.counts_by_destination.get(target_dir, 0) + 1
 
+    if plan.moves:
+        companions = find_companions(known)
+        plan.moves = [replace(m, companions=companions.get(m.source, ())) for m in plan.moves]
     plan.staying = sum(reasons.values())
     plan.staying_by_reason = reasons
     plan.refused = {path: reason for path, reason in refused.items() if reason is not None}
@@ -283,6 +306,7 @@ class SortReport:
     total: int = 0
     moved: int = 0
     moved_files: list[tuple[Path, Path]] = field(default_factory=list)
+    companions_moved: int = 0  # files that went along with their photos
     failures: list[MoveFailure] = field(default_factory=list)
     journal_path: Path | None = None
     cancelled: bool = False
@@ -307,6 +331,8 @@ class SortReport:
 
     def summary(self) -> str:
         lines = [f"Moved {_plural(self.moved, 'photo')} of {self.total}."]
+        if self.companions_moved:
+            lines.append(f"Also moved {companions_text(self.companions_moved)}.")
         if self.cancelled:
             lines.append("Stopped on request; the remaining photos stay where they were.")
         if self.error:
@@ -378,6 +404,7 @@ def execute_plan(
         try:
             writer = JournalWriter.create(plan.folder)
             report.journal_path = writer.path
+            next_seq = itertools.count(len(plan.moves))  # companions' steps, after the photos'
             for index, move in enumerate(plan.moves):
                 if cancel is not None and cancel():
                     report.cancelled = True
@@ -397,6 +424,7 @@ def execute_plan(
                 else:
                     report.moved += 1
                     report.moved_files.append((move.source, final))
+                    _move_companions(move, final, index, next_seq, writer, report)
                 if progress is not None:
                     progress(index + 1, report.total)
             writer.append(
@@ -447,3 +475,32 @@ def _execute_one(
         {"op": "done", "seq": seq, "dst": str(final), "method": method, **placed_identity(final)}
     )
     return final
+
+
+def _move_companions(
+    move: PlannedMove,
+    photo: Path,
+    photo_seq: int,
+    next_seq: Iterator[int],
+    writer: JournalWriter,
+    report: SortReport,
+) -> None:
+    """Each of a moved photo's companions beside it, named after it (``IMG_1 (1).MOV`` when
+    the photo became ``IMG_1 (1).HEIC``), journaled as moves of their own so that undo and
+    recovery treat them as they treat photos; ``companion_of`` tells them apart."""
+    for companion in move.companions:
+        seq = next(next_seq)
+        wanted = photo.parent / companion_name(move.source.name, companion.name, photo.name)
+        try:
+            candidates = free_names(wanted, wanted.name)
+            final, method = transfer(companion, candidates, writer.append, seq, "move")
+        except MoveError as exc:
+            writer.append({"op": "failed", "seq": seq, "src": str(companion), "reason": exc.reason})
+            report.notices.append(
+                f"{companion.name} (with {move.source.name}) could not be moved and stays "
+                f"where it was: {exc.reason}"
+            )
+            continue
+        done = {"op": "done", "seq": seq, "dst": str(final), "method": method}
+        writer.append({**done, **placed_identity(final), "companion_of": photo_seq})
+        report.companions_moved += 1

@@ -37,6 +37,7 @@ class UndoReport:
     restored: int = 0
     # (where the photo was, where it is now)
     restored_files: list[tuple[Path, Path]] = field(default_factory=list)
+    companions_restored: int = 0  # files that had gone along with their photos (``companions``)
     # (original place, the name it got instead because the original place was taken)
     renamed: list[tuple[Path, Path]] = field(default_factory=list)
     # Photos the journal moved that are no longer where the sort put them.
@@ -64,6 +65,9 @@ class UndoReport:
                 "folder's .dogcat-sorter folder to undo the sorts before it."
             )
         lines = [f"Put back {self.restored} photo{'s' if self.restored != 1 else ''}."]
+        if self.companions_restored:
+            files = f"{self.companions_restored} file{'s' if self.companions_restored != 1 else ''}"
+            lines.append(f"Also put back {files} that went with them.")
         for original, actual in self.renamed:
             lines.append(
                 f"  {original.name} was put back as {actual.name}: a new file has the old name."
@@ -160,7 +164,7 @@ def _undo_entry(entry: JournalEntry, writer: JournalWriter, report: UndoReport) 
     ):
         placed = Path(entry.restore["dst"])
         writer.append({"op": "restored", "seq": entry.seq, "to": str(placed)})
-        _count_restored(report, original, Path(entry.restore["src"]), placed)
+        _count_restored(report, entry, Path(entry.restore["src"]), placed)
         return
     sorted_to = Path((entry.done or {}).get("dst") or entry.move["dst"])
     if entry.done is None:
@@ -178,7 +182,7 @@ def _undo_entry(entry: JournalEntry, writer: JournalWriter, report: UndoReport) 
         # Already back (an earlier undo stopped between its two steps): drop the second name.
         os.unlink(sorted_to)
         writer.append({"op": "restored", "seq": entry.seq, "to": str(original)})
-        _count_restored(report, original, sorted_to, original)
+        _count_restored(report, entry, sorted_to, original)
         return
     elif not _put_there_by(entry, sorted_to):
         report.left_alone.append(
@@ -201,7 +205,7 @@ def _undo_entry(entry: JournalEntry, writer: JournalWriter, report: UndoReport) 
         report.failures.append((sorted_to, f"its old folder cannot be recreated ({exc.strerror})"))
         return
     writer.append({"op": "restored", "seq": entry.seq, "to": str(placed)})
-    _count_restored(report, original, sorted_to, placed)
+    _count_restored(report, entry, sorted_to, placed)
 
 
 def _put_there_by(entry: JournalEntry, path: Path) -> bool:
@@ -220,8 +224,14 @@ def _put_there_by(entry: JournalEntry, path: Path) -> bool:
     return found[2] == move["size"] and (expected is None or found[:2] == expected)
 
 
-def _count_restored(report: UndoReport, original: Path, was: Path, placed: Path) -> None:
-    report.restored += 1
-    report.restored_files.append((was, placed))
+def _count_restored(report: UndoReport, entry: JournalEntry, was: Path, placed: Path) -> None:
+    """A photo (or a file that went with one: counted apart, and not a photo to follow) back."""
+    assert entry.move is not None
+    original = Path(entry.move["src"])
+    if "companion_of" in (entry.done or {}):
+        report.companions_restored += 1
+    else:
+        report.restored += 1
+        report.restored_files.append((was, placed))
     if placed != original:
         report.renamed.append((original, placed))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.labels import SORT_FOLDERS
-from ..core.moves import SortPlan, SortReport
+from ..core.moves import SortPlan, SortReport, companions_text
 from ..core.review import ReviewStatus, staying_detail
 from ..core.undo import UndoReport
 from .style import STYLES, style_of
@@ -96,6 +96,12 @@ class SortPreviewDialog(QDialog):
         for label, count, text in destination_lines(plan):
             counts.addWidget(_swatch(style_of(label).background), line, 0)
             counts.addWidget(QLabel(f"<b>{_photos(count)}</b> {_go(count)} to {text}"), line, 1)
+            line += 1
+        if plan.companions:
+            along = QLabel(f"And {companions_text(plan.companions)}")
+            along.setObjectName("companions")
+            along.setWordWrap(True)
+            counts.addWidget(along, line, 1)
             line += 1
         stay = QLabel(
             f"<b>{_photos(plan.staying)}</b> stay where they are"
@@ -252,10 +258,12 @@ class SortPreviewDialog(QDialog):
                     tree, [f"{_relative(directory, plan.folder)}/ ({_photos(count)})", ""]
                 )
                 branches[directory] = branch
-            QTreeWidgetItem(
+            item = QTreeWidgetItem(
                 branch,
                 [_relative(move.source, plan.folder), _relative(move.destination, plan.folder)],
             )
+            for companion in move.companions:  # named after the photo where it lands
+                QTreeWidgetItem(item, [companion.name, "with the photo"])
         return tree
 
     @staticmethod
@@ -336,6 +344,8 @@ def sort_report_text(report: SortReport) -> tuple[str, str, str]:
     )
     where = ", ".join(f"{count} to {name}/" for name, count in sorted(by_folder.items()))
     lines = [f"Moved {_photos(report.moved)}" + (f": {where}." if where else ".")]
+    if report.companions_moved:
+        lines.append(f"Also moved {companions_text(report.companions_moved)}.")
     if report.cancelled:
         lines.append("Stopped on request; the other photos stay where they were.")
     if report.error:

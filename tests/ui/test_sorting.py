@@ -422,3 +422,27 @@ def test_nothing_to_sort_after_a_sort_gives_no_stale_hint(
     title, text = window.messages[-1]
     assert title == "Nothing to sort"
     assert "unsure" not in text and "D or C" not in text
+
+
+def test_preview_says_which_files_go_along_with_their_photos(window, scan, photo_folder, qtbot):
+    (photo_folder / "cat.2000.MOV").write_bytes(b"a Live Photo's video")
+    (photo_folder / "cat.2000.jpg.xmp").write_bytes(b"<x:xmpmeta/>")
+    scan(window, photo_folder)
+    label(window, ["cat.2000.jpg"], "cat")
+
+    dialog = SortPreviewDialog(window.sorting.build_plan())
+    qtbot.addWidget(dialog)
+
+    along = dialog.findChild(QLabel, "companions")
+    assert along is not None and "2 files that belong with them" in along.text()
+    files = dialog.findChild(QTreeWidget, "files")
+    photos = [
+        files.topLevelItem(b).child(i)
+        for b in range(files.topLevelItemCount())
+        for i in range(files.topLevelItem(b).childCount())
+    ]
+    (cat,) = [item for item in photos if item.text(0) == "cat.2000.jpg"]
+    assert sorted(cat.child(i).text(0) for i in range(cat.childCount())) == [
+        "cat.2000.MOV",
+        "cat.2000.jpg.xmp",
+    ]

@@ -1,0 +1,82 @@
+"""The files that belong with a photo and move with it when it is sorted.
+
+A phone or a photo tool keeps some of a photo's parts in files of their own beside it: an
+iPhone's Live Photo video (``IMG_1.MOV`` with ``IMG_1.HEIC``) and its edits (``IMG_1.AAE``), an
+editor's sidecar (``IMG_1.xmp`` or ``IMG_1.HEIC.xmp``), a camera's raw file beside its JPEG
+(``IMG_1.CR2``), Google Takeout's metadata (``IMG_1.jpg.json``). Left behind, they would lose
+their photo. They are matched by name in the photo's own folder: the photo's stem with a
+companion suffix, or its whole name followed by a sidecar suffix. A companion is a regular file
+(a link stays where it is) and not a photo itself (each photo is classified on its own); one
+that two photos would claim (``IMG_1.MOV`` beside ``IMG_1.HEIC`` and ``IMG_1.JPG``) stays too,
+since it cannot follow both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from dogcat_desktop.core.imaging import is_image_name
+
+# After the photo's stem: IMG_1.MOV for IMG_1.HEIC.
+STEM_SUFFIXES = frozenset(
+    {".mov", ".mp4", ".aae", ".xmp"}  # Live Photo video, iPhone edits, editor sidecar
+    | {".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef", ".srw"}  # raw
+)
+# After the photo's whole name: IMG_1.HEIC.xmp, IMG_1.jpg.json, IMG_1.jpg.supplemental-metadata.json
+NAME_SUFFIXES = (".xmp", ".json")
+
+
+def companion_name(photo_name: str, companion: str, new_photo_name: str) -> str:
+    """The name ``companion`` of ``photo_name`` takes beside the photo renamed ``new_photo_name``:
+    ``IMG_1.MOV`` follows ``IMG_1.HEIC`` to ``IMG_1 (1).HEIC`` as ``IMG_1 (1).MOV``."""
+    if companion.startswith(photo_name + "."):
+        return new_photo_name + companion[len(photo_name) :]
+    return Path(new_photo_name).stem + Path(companion).suffix
+
+
+def find_companions(photos: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
+    """Each photo's companions (only photos that have some), from one listing per folder.
+
+    ``photos``: every photo of the folder known to the caller, moving or not, so that a
+    companion two of them would claim is seen as shared and given to neither.
+    """
+    by_folder: dict[Path, dict[str, Path]] = {}
+    for photo in photos:
+        by_folder.setdefault(photo.parent, {})[photo.name] = photo
+    found: dict[Path, tuple[Path, ...]] = {}
+    for folder, by_name in by_folder.items():
+        by_stem: dict[str, list[Path]] = {}
+        for name, photo in by_name.items():
+            by_stem.setdefault(Path(name).stem, []).append(photo)
+        for name in sorted(_regular_files(folder)):
+            if name in by_name or is_image_name(name):
+                continue
+            claimants = _claimants(name, by_name, by_stem)
+            if len(claimants) == 1:
+                photo = claimants[0]
+                found[photo] = (*found.get(photo, ()), folder / name)
+    return found
+
+
+def _claimants(name: str, by_name: dict[str, Path], by_stem: dict[str, list[Path]]) -> list[Path]:
+    """The photos ``name`` would go with: one sharing its stem, one whose name it extends."""
+    claimants: dict[Path, None] = {}
+    path = Path(name)
+    if path.suffix.lower() in STEM_SUFFIXES:
+        claimants.update(dict.fromkeys(by_stem.get(path.stem, ())))
+    if name.lower().endswith(NAME_SUFFIXES):
+        for index, char in enumerate(name):
+            if char == "." and name[:index] in by_name:
+                claimants[by_name[name[:index]]] = None
+    return list(claimants)
+
+
+def _regular_files(folder: Path) -> list[str]:
+    """Names of the regular files in ``folder`` (links and folders left out); [] if unreadable."""
+    try:
+        with os.scandir(folder) as entries:
+            return [e.name for e in entries if e.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
