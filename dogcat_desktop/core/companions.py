@@ -47,12 +47,13 @@ def find_companions(photos: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
         by_folder.setdefault(photo.parent, {})[photo.name] = photo
     found: dict[Path, tuple[Path, ...]] = {}
     for folder, by_name in by_folder.items():
+        others = [n for n in _regular_files(folder) if n not in by_name and not is_image_name(n)]
+        if not others:
+            continue  # a folder of photos only: nothing to match
         by_stem: dict[str, list[Path]] = {}
         for name, photo in by_name.items():
-            by_stem.setdefault(Path(name).stem, []).append(photo)
-        for name in sorted(_regular_files(folder)):
-            if name in by_name or is_image_name(name):
-                continue
+            by_stem.setdefault(os.path.splitext(name)[0], []).append(photo)
+        for name in sorted(others):
             claimants = _claimants(name, by_name, by_stem)
             if len(claimants) == 1:
                 photo = claimants[0]
