@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError, features
 
 from dogcat_desktop.core.errors import describe_os_error
 from dogcat_desktop.core.jpeg import decode_reduced
@@ -41,6 +41,7 @@ IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 )
 HEIF_SUFFIXES = frozenset({".heic", ".heif"})
+AVIF_SUFFIXES = frozenset({".avif"})  # Android phones and the web; Pillow 11.3+ reads it
 
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose changes
@@ -76,11 +77,17 @@ def _register_heif() -> bool:
 
 
 HEIF_AVAILABLE = _register_heif()
+AVIF_AVAILABLE = features.check("avif")
+_SUPPORTED = (
+    IMAGE_SUFFIXES
+    | (HEIF_SUFFIXES if HEIF_AVAILABLE else frozenset())
+    | (AVIF_SUFFIXES if AVIF_AVAILABLE else frozenset())
+)
 
 
 def supported_suffixes() -> frozenset[str]:
     """File name endings the scanner treats as photos."""
-    return IMAGE_SUFFIXES | HEIF_SUFFIXES if HEIF_AVAILABLE else IMAGE_SUFFIXES
+    return _SUPPORTED
 
 
 def is_image_name(path: str | Path) -> bool:

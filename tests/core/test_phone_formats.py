@@ -1,9 +1,9 @@
-"""HEIC, an iPhone's default format, read out of the box (pi-heif): upright, scanned, and a
-damaged file reported, never a crash.
+"""HEIC (an iPhone's default, through pi-heif) and AVIF (Android phones, the web; Pillow) read
+out of the box: upright, scanned, and a damaged file reported, never a crash.
 
-``tests/data/turned.heic`` (633 bytes) was written by pillow-heif from a 96x64 picture, left
-half red, right half blue, stored turned a quarter (64x96) with EXIF orientation 6, the way a
-phone held upright stores it.
+``tests/data/turned.heic`` (633 bytes, written by pillow-heif) and ``turned.avif`` (392 bytes,
+Pillow) hold a 96x64 picture, left half red, right half blue, stored turned a quarter (64x96)
+with EXIF orientation 6, the way a phone held upright stores it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pytest
 from support import child_env
 
 from dogcat_desktop.core.imaging import (
+    AVIF_AVAILABLE,
     HEIF_AVAILABLE,
     ImageReadError,
     decode,
@@ -27,26 +28,31 @@ from dogcat_desktop.core.imaging import (
 )
 from dogcat_desktop.core.scan import list_photos
 
-TURNED = Path(__file__).parent.parent / "data" / "turned.heic"
+DATA = Path(__file__).parent.parent / "data"
+TURNED = DATA / "turned.heic"
+FORMATS = [DATA / "turned.heic", DATA / "turned.avif"]
 RED, BLUE = np.array([220, 30, 30]), np.array([30, 30, 220])
 
 
-def test_heic_is_read_without_any_extra():
-    assert HEIF_AVAILABLE
+def test_heic_and_avif_are_read_without_any_extra():
+    assert HEIF_AVAILABLE and AVIF_AVAILABLE
     assert is_image_name("IMG_0001.HEIC") and is_image_name("burst.heif")
+    assert is_image_name("PXL_20260101.AVIF")
 
 
-def test_a_turned_heic_decodes_upright():
-    decoded = decode(TURNED)
+@pytest.mark.parametrize("photo", FORMATS, ids=lambda p: p.suffix)
+def test_a_turned_photo_decodes_upright(photo: Path):
+    decoded = decode(photo)
     assert (decoded.width, decoded.height) == (96, 64)
     left, right = decoded.pixels[112, 20].astype(int), decoded.pixels[112, 200].astype(int)
     assert np.abs(left - RED).max() <= 12 and np.abs(right - BLUE).max() <= 12
     assert decoded.thumbnail.size == (96, 64)
 
 
-def test_a_truncated_heic_is_a_clear_error(tmp_path: Path):
-    broken = tmp_path / "IMG_0002.heic"
-    broken.write_bytes(TURNED.read_bytes()[:300])
+@pytest.mark.parametrize("photo", FORMATS, ids=lambda p: p.suffix)
+def test_a_truncated_photo_is_a_clear_error(tmp_path: Path, photo: Path):
+    broken = tmp_path / f"IMG_0002{photo.suffix}"
+    broken.write_bytes(photo.read_bytes()[:200])
     with pytest.raises(ImageReadError):
         decode(broken)
 
