@@ -226,11 +226,15 @@ class Journal:
 
 def moved_files(journal: Journal) -> list[tuple[Path, Path]]:
     """(where it was, where it is) for each photo the sort put in place and undo has not
-    taken back, and each file that went along with one: what the window's "Last Sort" lists."""
+    taken back: what the window's "Last Sort" lists. The files that went along with a photo
+    (``companions``) are left out: they are where their photo is."""
     return [
         (Path(entry.move["src"]), Path(entry.done["dst"]))
         for entry in journal.entries.values()
-        if entry.move is not None and entry.done is not None and entry.restored is None
+        if entry.move is not None
+        and entry.done is not None
+        and entry.restored is None
+        and "companion_of" not in entry.done
     ]
 
 

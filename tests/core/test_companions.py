@@ -9,6 +9,7 @@ from pathlib import Path
 from support import snapshot
 
 from dogcat_desktop.core.companions import companion_name, find_companions
+from dogcat_desktop.core.journal import moved_files, read_journal
 from dogcat_desktop.core.moves import execute_plan, plan_sort
 from dogcat_desktop.core.undo import undo_last
 
@@ -86,6 +87,9 @@ def test_companions_move_with_their_photo_and_come_back_on_undo(tmp_path: Path):
     assert (dogs / "IMG_1 (1).AAE").read_bytes() == b"contents of IMG_1 (1).AAE"
     assert sorted(p.name for p in folder.iterdir() if p.is_file()) == ["IMG_5.JPG", "IMG_5.MOV"]
     assert "Also moved 3 files" in report.summary()
+    # "Last Sort" lists the photo; its companions are where it is.
+    assert report.journal_path is not None
+    assert moved_files(read_journal(report.journal_path)) == report.moved_files
 
     undone = undo_last(folder)
 
