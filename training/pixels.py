@@ -28,7 +28,7 @@ class DecodedSet:
     pixels: np.ndarray  # (N, INPUT_SIZE, INPUT_SIZE, 3) uint8
     labels: np.ndarray  # (N,) int
     failures: list[tuple[Path, str]]  # unreadable files and why
-    contract: str = CONTRACT_VERSION  # how the pixels were made: part of every cache key after
+    contract: str = CONTRACT_VERSION  # how the pixels were made; the embedding cache keys on it
 
 
 def _cache_key(examples: list[Example], contract: str) -> str:
