@@ -6,7 +6,7 @@ shrinks WebP on load), the EXIF turn, then a resize to 224x224. Each runs in a f
 (its import and its native libraries alone), with one thread and with two decoding in parallel,
 and is checked against the contract's pixels (mean absolute difference). Sizes are what each
 package adds to an install and to the app's bundle (its native libraries and modules; Pillow is
-in both already, so its row counts pi-heif, the app's HEIC plug-in).
+in both already, so its row counts pillow-heif, which only HEIC needs).
 
     python benchmarks/decoders.py FOLDER...          # table; --json FILE writes the figures
 """
@@ -39,7 +39,7 @@ DECODERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "imagecodecs": (("imagecodecs",), frozenset({".jpg", ".png", ".webp", ".heic"})),
 }
 # Needed by the Pillow path only for HEIC; counted there.
-HEIC_PLUGIN = "pi-heif"
+HEIC_PLUGIN = "pillow-heif"
 
 
 def _orientation(path: Path) -> int:
@@ -67,7 +67,7 @@ def make_decoder(name: str) -> Callable[[Path], np.ndarray]:
     if name == "pillow":
         from PIL import Image, ImageOps
 
-        import dogcat_desktop.core.imaging  # noqa: F401  (registers HEIC, as the app does)
+        import dogcat_desktop.core.imaging  # noqa: F401  (registers HEIC where installed)
 
         def pillow(path: Path) -> np.ndarray:
             # The contract's steps for the model input, without its thumbnail.

@@ -53,7 +53,7 @@ def decoders(figures: dict) -> list[str]:
         else:
             size = f"{d['install_mb']:.0f} / {d['bundle_mb']:.0f} MB"
         if decoder == "pillow":
-            size = f"0 (HEIC: pi-heif {size})"
+            size = f"0 (HEIC: pillow-heif {size})"
         lines.append(f"| {decoder} | " + " | ".join(cells) + f" | {size} |")
     return lines
 

@@ -66,11 +66,10 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def _register_heif() -> bool:
-    """Enable HEIC/HEIF (iPhones' default) through ``pi-heif``: libheif and libde265, decoding
-    only (4 MB, where ``pillow-heif`` adds 27 MB, an encoder among them); the same pixels."""
+    """Enable HEIC/HEIF when the optional ``pillow-heif`` package is installed."""
     try:
-        from pi_heif import register_heif_opener
-    except ImportError:  # pragma: no cover - a broken install; the other formats still work
+        from pillow_heif import register_heif_opener
+    except ImportError:
         return False
     register_heif_opener()
     return True
@@ -191,6 +190,8 @@ def _reading(source: str | Path | bytes) -> Iterator[contextlib.ExitStack]:
         lasting = exc.errno in (errno.EISDIR, errno.ENOTDIR)
         raise ImageReadError(describe_os_error(exc, side="file"), lasting=lasting) from exc
     except (ValueError, SyntaxError, EOFError, IndexError, TypeError, MemoryError) as exc:
+        raise ImageReadError(f"corrupt image data ({exc})") from exc
+    except RuntimeError as exc:  # the HEIF and AVIF decoders' word for damaged data
         raise ImageReadError(f"corrupt image data ({exc})") from exc
 
 

@@ -1,4 +1,5 @@
-"""Damaged JPEG and PNG bytes through ``imaging.decode``: a photo or an ImageReadError, no more.
+"""Damaged JPEG, PNG, HEIC and AVIF bytes through ``imaging.decode``: a photo or an
+ImageReadError, no more.
 
 Real photo bytes are mutated (bit flips, truncation, inserted and deleted runs, overwritten
 header bytes) and every outcome must be either a valid (224, 224, 3) uint8 model input or an
@@ -13,6 +14,7 @@ import io
 import os
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +23,11 @@ from hypothesis import strategies as st
 from PIL import Image
 from support import DATA, require
 
-from dogcat_desktop.core.imaging import INPUT_SIZE, ImageReadError, decode
+from dogcat_desktop.core.imaging import HEIF_AVAILABLE, INPUT_SIZE, ImageReadError, decode
 
 PHOTO = DATA / "dogs-vs-cats" / "validation" / "cats" / "cat.2000.jpg"
+# HEIC bytes come from the fixture (see test_phone_formats.py); read with the heif extra only.
+HEIC = Path(__file__).parent.parent / "data" / "turned.heic"
 EXAMPLES = int(os.environ.get("DOGCAT_FUZZ_EXAMPLES", "300"))
 # One decode of these small images takes milliseconds; a minute means it hangs.
 HANG_SECONDS = 60
@@ -71,9 +75,14 @@ SEEDS: dict[str, Callable[[], bytes]] = {
         Image.fromarray(np.asarray(_picture().convert("L"), np.uint16) * 257), "PNG"
     ),
     "png interlaced": lambda: _encode(_picture(), "PNG", interlace=1),
+    "avif": lambda: _encode(_picture(), "AVIF", quality=60),
+    "avif with exif orientation": lambda: _encode(_picture(), "AVIF", exif=_exif(6)),
 }
+if HEIF_AVAILABLE:
+    SEEDS["heic turned"] = HEIC.read_bytes
 JPEG_SEEDS = [name for name in SEEDS if name.startswith("jpeg")]
 PNG_SEEDS = [name for name in SEEDS if name.startswith("png")]
+PHONE_SEEDS = [name for name in SEEDS if name.startswith(("heic", "avif"))]
 
 
 @cache
@@ -137,6 +146,12 @@ def test_damaged_jpeg_decodes_or_gives_a_reason(data: bytes) -> None:
 @FUZZ
 @given(mutated(PNG_SEEDS))
 def test_damaged_png_decodes_or_gives_a_reason(data: bytes) -> None:
+    check(data)
+
+
+@FUZZ
+@given(mutated(PHONE_SEEDS))
+def test_damaged_heic_and_avif_decode_or_give_a_reason(data: bytes) -> None:
     check(data)
 
 
