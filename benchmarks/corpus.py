@@ -99,8 +99,8 @@ def made_corpus(name: str, count: int) -> Path:
             image = image.transpose(Image.Transpose.ROTATE_90)
             options["exif"] = exif.tobytes()
         if recipe.format == "HEIF":
-            # pillow-heif (the bench extra) writes HEIC without registering itself with Pillow:
-            # registered, it would take over reading HEIC from the app's pi-heif in this process.
+            # pillow-heif (the bench extra) writes the set itself, without registering with
+            # Pillow: reading HEIC in this process stays with what the app registered.
             from pillow_heif import from_pillow
 
             from_pillow(image).save(target, **options)
