@@ -1,5 +1,5 @@
-"""Damaged JPEG, PNG, HEIC and AVIF bytes through ``imaging.decode``: a photo or an
-ImageReadError, no more.
+"""Damaged photo bytes of every format the app reads (JPEG, PNG, WebP, TIFF, GIF, BMP, AVIF and,
+with the heif extra, HEIC) through ``imaging.decode``: a photo or an ImageReadError, no more.
 
 Real photo bytes are mutated (bit flips, truncation, inserted and deleted runs, overwritten
 header bytes) and every outcome must be either a valid (224, 224, 3) uint8 model input or an
@@ -75,6 +75,12 @@ SEEDS: dict[str, Callable[[], bytes]] = {
         Image.fromarray(np.asarray(_picture().convert("L"), np.uint16) * 257), "PNG"
     ),
     "png interlaced": lambda: _encode(_picture(), "PNG", interlace=1),
+    "webp lossy": lambda: _encode(_picture(), "WEBP", quality=80),
+    "webp lossless": lambda: _encode(_picture().convert("RGBA"), "WEBP", lossless=True),
+    "tiff deflate": lambda: _encode(_picture(), "TIFF", compression="tiff_adobe_deflate"),
+    "tiff jpeg": lambda: _encode(_picture(), "TIFF", compression="jpeg"),
+    "gif": lambda: _encode(_picture().convert("P"), "GIF"),
+    "bmp": lambda: _encode(_picture(), "BMP"),
     "avif": lambda: _encode(_picture(), "AVIF", quality=60),
     "avif with exif orientation": lambda: _encode(_picture(), "AVIF", exif=_exif(6)),
 }
@@ -83,6 +89,7 @@ if HEIF_AVAILABLE:
 JPEG_SEEDS = [name for name in SEEDS if name.startswith("jpeg")]
 PNG_SEEDS = [name for name in SEEDS if name.startswith("png")]
 PHONE_SEEDS = [name for name in SEEDS if name.startswith(("heic", "avif"))]
+OTHER_SEEDS = [name for name in SEEDS if name.startswith(("webp", "tiff", "gif", "bmp"))]
 
 
 @cache
@@ -152,6 +159,12 @@ def test_damaged_png_decodes_or_gives_a_reason(data: bytes) -> None:
 @FUZZ
 @given(mutated(PHONE_SEEDS))
 def test_damaged_heic_and_avif_decode_or_give_a_reason(data: bytes) -> None:
+    check(data)
+
+
+@FUZZ
+@given(mutated(OTHER_SEEDS))
+def test_damaged_webp_tiff_gif_and_bmp_decode_or_give_a_reason(data: bytes) -> None:
     check(data)
 
 
