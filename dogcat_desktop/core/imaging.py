@@ -43,6 +43,16 @@ IMAGE_SUFFIXES = frozenset(
 HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 AVIF_SUFFIXES = frozenset({".avif"})  # Android phones and the web; Pillow 11.3+ reads it
 
+# What decoders raise for damaged data (RuntimeError: the HEIF and AVIF plug-ins).
+_DAMAGED_DATA = (
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    TypeError,
+    MemoryError,
+    RuntimeError,
+)
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose changes
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
@@ -189,9 +199,7 @@ def _reading(source: str | Path | bytes) -> Iterator[contextlib.ExitStack]:
         # Only a folder stays one; a missing or locked file may be fine on the next scan.
         lasting = exc.errno in (errno.EISDIR, errno.ENOTDIR)
         raise ImageReadError(describe_os_error(exc, side="file"), lasting=lasting) from exc
-    except (ValueError, SyntaxError, EOFError, IndexError, TypeError, MemoryError) as exc:
-        raise ImageReadError(f"corrupt image data ({exc})") from exc
-    except RuntimeError as exc:  # the HEIF and AVIF decoders' word for damaged data
+    except _DAMAGED_DATA as exc:
         raise ImageReadError(f"corrupt image data ({exc})") from exc
 
 
