@@ -413,14 +413,7 @@ def execute_plan(
                     final = _execute_one(move, index, writer, dir_errors, plan.folder)
                 except MoveError as exc:
                     report.failures.append(MoveFailure(move.source, move.destination, exc.reason))
-                    writer.append(
-                        {
-                            "op": "failed",
-                            "seq": index,
-                            "src": str(move.source),
-                            "reason": exc.reason,
-                        }
-                    )
+                    writer.append(_failed(index, move.source, exc.reason))
                 else:
                     report.moved += 1
                     report.moved_files.append((move.source, final))
@@ -471,10 +464,24 @@ def _execute_one(
         raise
     candidates = free_names(move.destination, move.source.name)
     final, method = transfer(move.source, candidates, writer.append, seq, "move")
-    writer.append(
-        {"op": "done", "seq": seq, "dst": str(final), "method": method, **placed_identity(final)}
-    )
+    writer.append(_done(seq, final, method))
     return final
+
+
+def _done(seq: int, final: Path, method: str, **extra: int) -> dict:
+    """The journal's record of a finished move, photo or companion alike."""
+    return {
+        "op": "done",
+        "seq": seq,
+        "dst": str(final),
+        "method": method,
+        **placed_identity(final),
+    } | extra
+
+
+def _failed(seq: int, source: Path, reason: str) -> dict:
+    """The journal's record of a move that did not happen: the file stays where it was."""
+    return {"op": "failed", "seq": seq, "src": str(source), "reason": reason}
 
 
 def _move_companions(
@@ -495,12 +502,11 @@ def _move_companions(
             candidates = free_names(wanted, wanted.name)
             final, method = transfer(companion, candidates, writer.append, seq, "move")
         except MoveError as exc:
-            writer.append({"op": "failed", "seq": seq, "src": str(companion), "reason": exc.reason})
+            writer.append(_failed(seq, companion, exc.reason))
             report.notices.append(
                 f"{companion.name} (with {move.source.name}) could not be moved and stays "
                 f"where it was: {exc.reason}"
             )
             continue
-        done = {"op": "done", "seq": seq, "dst": str(final), "method": method}
-        writer.append({**done, **placed_identity(final), "companion_of": photo_seq})
+        writer.append(_done(seq, final, method, companion_of=photo_seq))
         report.companions_moved += 1
