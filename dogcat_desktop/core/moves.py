@@ -281,7 +281,9 @@ def plan_sort(
         plan.counts_by_destination[target_dir] = plan.counts_by_destination.get(target_dir, 0) + 1
 
     if plan.moves:
-        companions = find_companions(known)
+        # Only the folders photos move from are listed; every photo there is asked, moving or not.
+        moving_from = {move.source.parent for move in plan.moves}
+        companions = find_companions(p for p in known if p.parent in moving_from)
         plan.moves = [replace(m, companions=companions.get(m.source, ())) for m in plan.moves]
     plan.staying = sum(reasons.values())
     plan.staying_by_reason = reasons
