@@ -28,6 +28,7 @@ DATA = SHARED / "data"
 TRAIN_PHOTOS = DATA / "dogs-vs-cats" / "train"
 WEIGHTS = SHARED / "weights" / "mobilenet_v2_1.00_224_no_top.weights.h5"
 BUNDLED_MODEL = PROJECT / "resources" / "model"
+FIXTURES = PROJECT / "tests" / "data"  # small files made for the tests (see where they are used)
 
 
 def require(path: Path) -> Path:

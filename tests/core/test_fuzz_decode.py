@@ -14,20 +14,19 @@ import io
 import os
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from support import DATA, require
+from support import DATA, FIXTURES, require
 
 from dogcat_desktop.core.imaging import HEIF_AVAILABLE, INPUT_SIZE, ImageReadError, decode
 
 PHOTO = DATA / "dogs-vs-cats" / "validation" / "cats" / "cat.2000.jpg"
 # HEIC bytes come from the fixture (see test_phone_formats.py); read with the heif extra only.
-HEIC = Path(__file__).parent.parent / "data" / "turned.heic"
+HEIC = FIXTURES / "turned.heic"
 EXAMPLES = int(os.environ.get("DOGCAT_FUZZ_EXAMPLES", "300"))
 # One decode of these small images takes milliseconds; a minute means it hangs.
 HANG_SECONDS = 60

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import child_env
+from support import FIXTURES, child_env
 
 from dogcat_desktop.core.imaging import (
     AVIF_AVAILABLE,
@@ -29,10 +29,9 @@ from dogcat_desktop.core.imaging import (
 )
 from dogcat_desktop.core.scan import list_photos
 
-DATA = Path(__file__).parent.parent / "data"
-TURNED = DATA / "turned.heic"
+TURNED = FIXTURES / "turned.heic"
 NEEDS_HEIF = pytest.mark.skipif(not HEIF_AVAILABLE, reason="the heif extra is not installed")
-FORMATS = [pytest.param(TURNED, marks=NEEDS_HEIF), DATA / "turned.avif"]
+FORMATS = [pytest.param(TURNED, marks=NEEDS_HEIF), FIXTURES / "turned.avif"]
 RED, BLUE = np.array([220, 30, 30]), np.array([30, 30, 220])
 
 
