@@ -5,7 +5,8 @@ iPhone's Live Photo video (``IMG_1.MOV`` with ``IMG_1.HEIC``) and its edits (``I
 editor's sidecar (``IMG_1.xmp`` or ``IMG_1.HEIC.xmp``), a camera's raw file beside its JPEG
 (``IMG_1.CR2``), Google Takeout's metadata (``IMG_1.jpg.json``). Left behind, they would lose
 their photo. They are matched by name in the photo's own folder: the photo's stem with a
-companion suffix, or its whole name followed by a sidecar suffix. A companion is a regular file
+companion suffix, or its whole name followed by a sidecar suffix, or the names Takeout gives
+when a name is long or taken (below). A companion is a regular file
 (a link stays where it is) and not a photo itself (each photo is classified on its own); one
 that two photos would claim (``IMG_1.MOV`` beside ``IMG_1.HEIC`` and ``IMG_1.JPG``) stays too,
 since it cannot follow both.
@@ -13,7 +14,9 @@ since it cannot follow both.
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,11 +29,22 @@ STEM_SUFFIXES = frozenset(
 )
 # After the photo's whole name: IMG_1.HEIC.xmp, IMG_1.jpg.json, IMG_1.jpg.supplemental-metadata.json
 NAME_SUFFIXES = (".xmp", ".json")
+# Google Takeout cuts a metadata file's name to about 46 characters before ".json", through the
+# photo's name if it must (``A very long name … .jpg`` -> ``A very long name ….json``), and moves
+# a taken name's number after the extension (``IMG_1(1).jpg`` -> ``IMG_1.jpg(1).json`` or
+# ``IMG_1.jpg.supplemental-metadata(1).json``). A cut name is matched only when it is at least
+# this long, and, like every companion, only when one photo alone claims it.
+TAKEOUT_SUFFIX = ".supplemental-metadata"
+TAKEOUT_CUT = 40
+_NUMBERED = re.compile(r"(.+)(\(\d+\))")
 
 
 def companion_name(photo_name: str, companion: str, new_photo_name: str) -> str:
     """The name ``companion`` of ``photo_name`` takes beside the photo renamed ``new_photo_name``:
-    ``IMG_1.MOV`` follows ``IMG_1.HEIC`` to ``IMG_1 (1).HEIC`` as ``IMG_1 (1).MOV``."""
+    ``IMG_1.MOV`` follows ``IMG_1.HEIC`` to ``IMG_1 (1).HEIC`` as ``IMG_1 (1).MOV``; a photo that
+    keeps its name keeps its companions' names."""
+    if new_photo_name == photo_name:
+        return companion
     if companion.startswith(photo_name + "."):
         return new_photo_name + companion[len(photo_name) :]
     return Path(new_photo_name).stem + Path(companion).suffix
@@ -53,16 +67,24 @@ def find_companions(photos: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
         by_stem: dict[str, list[Path]] = {}
         for name, photo in by_name.items():
             by_stem.setdefault(os.path.splitext(name)[0], []).append(photo)
+        ordered = sorted(by_name)
         for name in sorted(others):
-            claimants = _claimants(name, by_name, by_stem)
+            claimants = _claimants(name, by_name, by_stem, ordered)
             if len(claimants) == 1:
                 photo = claimants[0]
                 found[photo] = (*found.get(photo, ()), folder / name)
     return found
 
 
-def _claimants(name: str, by_name: dict[str, Path], by_stem: dict[str, list[Path]]) -> list[Path]:
-    """The photos ``name`` would go with: one sharing its stem, one whose name it extends."""
+def _claimants(
+    name: str, by_name: dict[str, Path], by_stem: dict[str, list[Path]], ordered: list[str]
+) -> list[Path]:
+    """The photos ``name`` would go with: for Takeout's numbered metadata the photo with that
+    number; else one sharing its stem or one whose name it extends; else, for metadata whose
+    name Takeout cut, the photos whose names it begins."""
+    json = name.lower().endswith(".json")
+    if json and (numbered := _numbered_takeout(name[: -len(".json")], by_name)):
+        return numbered
     claimants: dict[Path, None] = {}
     path = Path(name)
     if path.suffix.lower() in STEM_SUFFIXES:
@@ -71,7 +93,35 @@ def _claimants(name: str, by_name: dict[str, Path], by_stem: dict[str, list[Path
         for index, char in enumerate(name):
             if char == "." and name[:index] in by_name:
                 claimants[by_name[name[:index]]] = None
+    if not claimants and json and len(name) - len(".json") >= TAKEOUT_CUT:
+        claimants.update(dict.fromkeys(by_name[n] for n in _names_starting(name[:-5], ordered)))
     return list(claimants)
+
+
+def _numbered_takeout(stem: str, by_name: dict[str, Path]) -> list[Path]:
+    """``IMG_1(1).jpg`` for ``IMG_1.jpg(1)`` or ``IMG_1.jpg.supplemental-metadata(1)`` (or a
+    cut of it): Takeout moves a taken name's number after the extension."""
+    numbered = _NUMBERED.fullmatch(stem)
+    if not numbered:
+        return []
+    base, number = numbered.groups()
+    found = []
+    for head in [base, *(base[:i] for i, char in enumerate(base) if char == ".")]:
+        root, extension = os.path.splitext(head)
+        photo = by_name.get(f"{root}{number}{extension}")
+        if extension and photo is not None and TAKEOUT_SUFFIX.startswith(base[len(head) :]):
+            found.append(photo)
+    return found
+
+
+def _names_starting(prefix: str, ordered: list[str]) -> list[str]:
+    """The names in the sorted ``ordered`` that start with ``prefix`` and are longer than it."""
+    found = []
+    for name in ordered[bisect.bisect_right(ordered, prefix) :]:
+        if not name.startswith(prefix):
+            break
+        found.append(name)
+    return found
 
 
 def _regular_files(folder: Path) -> list[str]:

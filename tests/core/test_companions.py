@@ -55,12 +55,54 @@ def test_companions_by_stem_and_by_whole_name(tmp_path: Path, outside: Path):
     }
 
 
+def test_takeout_metadata_under_the_names_takeout_gives(tmp_path: Path):
+    long = "Screenshot_2019-06-01-12-30-45-123_com.example.gallery.jpg"  # 58 characters
+    cut = (long + ".supplemental-metadata")[:46] + ".json"  # Takeout keeps 46 before .json
+    _files(
+        tmp_path,
+        "IMG_1.jpg",
+        "IMG_1(1).jpg",  # a taken name: Takeout numbers the photo and moves it in the metadata
+        "IMG_1.jpg.supplemental-metadata.json",
+        "IMG_1.jpg.supplemental-metadata(1).json",
+        "IMG_2(2).jpg",
+        "IMG_2.jpg(2).json",  # the older form
+        "PXL_20230101_120000000.PORTRAIT.ORIGINAL.jpg",
+        "PXL_20230101_120000000.PORTRAIT.ORIGINAL.jpg.supplemental-me.json",  # cut in the suffix
+        long,
+        cut,  # cut through the photo's own name
+        "holiday photos from the beach in august.jpg",  # these two begin the same,
+        "holiday photos from the beach in august.jpeg",  # so a cut name would fit either:
+        "holiday photos from the beach in augu.json",  # it stays
+        "IMG_3(1).jpg.json",  # a photo whose own name has a number keeps the plain form
+        "IMG_3(1).jpg",
+        "IMG_4.jpg(1).json",  # the photo it would belong to is not here: stays
+        "IMG_4.jpg",
+    )
+    photos = [p for p in tmp_path.iterdir() if not p.name.endswith(".json")]
+
+    found = {p.name: sorted(c.name for c in cs) for p, cs in find_companions(photos).items()}
+
+    assert found == {
+        "IMG_1.jpg": ["IMG_1.jpg.supplemental-metadata.json"],
+        "IMG_1(1).jpg": ["IMG_1.jpg.supplemental-metadata(1).json"],
+        "IMG_2(2).jpg": ["IMG_2.jpg(2).json"],
+        "PXL_20230101_120000000.PORTRAIT.ORIGINAL.jpg": [
+            "PXL_20230101_120000000.PORTRAIT.ORIGINAL.jpg.supplemental-me.json"
+        ],
+        long: [cut],
+        "IMG_3(1).jpg": ["IMG_3(1).jpg.json"],
+    }
+
+
 def test_a_companion_takes_the_name_its_photo_got():
     assert companion_name("IMG_1.HEIC", "IMG_1.MOV", "IMG_1 (1).HEIC") == "IMG_1 (1).MOV"
     assert companion_name("IMG_1.HEIC", "IMG_1.HEIC.xmp", "IMG_1 (1).HEIC") == "IMG_1 (1).HEIC.xmp"
     assert companion_name("a.jpg", "a.jpg.supplemental-metadata.json", "a (2).jpg") == (
         "a (2).jpg.supplemental-metadata.json"
     )
+    # A photo that keeps its name keeps its companions' names, whatever form they have.
+    assert companion_name("a(1).jpg", "a.jpg(1).json", "a(1).jpg") == "a.jpg(1).json"
+    assert companion_name("a(1).jpg", "a.jpg(1).json", "a(1) (1).jpg") == "a(1) (1).json"
 
 
 def test_companions_move_with_their_photo_and_come_back_on_undo(tmp_path: Path):
