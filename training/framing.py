@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from dogcat_desktop.core.imaging import INPUT_SIZE, ImageReadError, load_pixels
+from dogcat_desktop.core.imaging import INPUT_SIZE, load_pixels, load_upright
 
 FRAMINGS = ("squash", "crop", "crop875", "pad")
 PAD_GREY = (128, 128, 128)  # MobileNetV2's zero after its [-1, 1] scaling
@@ -32,7 +32,7 @@ def framed_pixels(path: Path, framing: str) -> np.ndarray:
         return load_pixels(path)
     if framing not in FRAMINGS:
         raise ValueError(f"unknown framing {framing!r}; one of {', '.join(FRAMINGS)}")
-    image = _upright_rgb(path)
+    image = load_upright(path)
     width, height = image.size
     bilinear = Image.Resampling.BILINEAR
     if framing == "pad":
@@ -46,18 +46,3 @@ def framed_pixels(path: Path, framing: str) -> np.ndarray:
     left, top = (width - side) / 2, (height - side) / 2
     box = (left, top, left + side, top + side)
     return np.asarray(image.resize((INPUT_SIZE, INPUT_SIZE), bilinear, box=box))
-
-
-def _upright_rgb(path: Path) -> Image.Image:
-    """Decoded at reduced size as the contract decodes, upright, transparency over white."""
-    try:
-        with Image.open(path) as image:
-            image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
-            upright = ImageOps.exif_transpose(image)
-            if upright.mode in ("RGBA", "LA", "PA", "P"):
-                rgba = upright.convert("RGBA")
-                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                return Image.alpha_composite(white, rgba).convert("RGB")
-            return upright.convert("RGB")
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise ImageReadError(f"cannot read {path.name}: {exc}") from exc

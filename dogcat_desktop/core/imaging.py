@@ -223,28 +223,44 @@ def decode(source: str | Path | bytes) -> DecodedImage:
     Raises ``ImageReadError`` with a short reason for anything that is not a readable photo.
     """
     with _reading(source) as stack:
-        image = _open_within_limits(source, stack)
-        width, height = image.size
-        orientation = image.getexif().get(_ORIENTATION_TAG, 1)
-        # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target; through
-        # simplejpeg where it gives Pillow's pixels exactly (see core.jpeg), else Pillow.
-        reduced = decode_reduced(image, INPUT_SIZE)
-        if reduced is None:
-            image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
-            image.load()
-            # exif_transpose copies even when there is nothing to turn; skip that copy.
-            upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image
-        else:
-            upright = _turn(reduced, orientation)
-        rgb = _flatten_to_rgb(upright)
+        rgb, (width, height), owned = _upright_reduced(source, stack)
         # Both come from ``rgb`` before the file is closed, since it may be the file's own
         # image; only small results outlive it.
         pixels = np.asarray(rgb.resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
-        thumbnail = _thumbnail(rgb, owned=rgb is not image)
+        thumbnail = _thumbnail(rgb, owned=owned)
+    return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=width, height=height)
 
+
+def load_upright(source: str | Path | bytes) -> Image.Image:
+    """The photo as the contract decodes it before squashing it to the model's input: at
+    reduced size, upright, RGB. For training probes that frame it another way."""
+    with _reading(source) as stack:
+        rgb, _, owned = _upright_reduced(source, stack)
+        return rgb if owned else rgb.copy()
+
+
+def _upright_reduced(
+    source: str | Path | bytes, stack: contextlib.ExitStack
+) -> tuple[Image.Image, tuple[int, int], bool]:
+    """The photo decoded at reduced size, upright, RGB; its full upright size; and whether the
+    image is a new one (False: the file's own image, to be used before ``stack`` closes)."""
+    image = _open_within_limits(source, stack)
+    width, height = image.size
+    orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+    # DCT scaling: decode a JPEG at 1/2, 1/4 or 1/8 size, never below the target; through
+    # simplejpeg where it gives Pillow's pixels exactly (see core.jpeg), else Pillow.
+    reduced = decode_reduced(image, INPUT_SIZE)
+    if reduced is None:
+        image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
+        image.load()
+        # exif_transpose copies even when there is nothing to turn; skip that copy.
+        upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image
+    else:
+        upright = _turn(reduced, orientation)
+    rgb = _flatten_to_rgb(upright)
     if orientation in (5, 6, 7, 8):  # turned a quarter: the upright size swaps the axes
         width, height = height, width
-    return DecodedImage(pixels=pixels, thumbnail=thumbnail, width=width, height=height)
+    return rgb, (width, height), rgb is not image
 
 
 def _turn(image: Image.Image, orientation: int) -> Image.Image:
