@@ -10,8 +10,9 @@ on the cross-fitted columns only; the test columns are reported, not used.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,11 +22,12 @@ from dogcat_desktop.core.labels import CLASSES
 from . import crossfit, experiment
 from . import head as heads
 from .calibration import expected_calibration_error, fit_temperature, nll, softmax
-from .features import EMBEDDING_SIZE
+from .features import EMBEDDING_SIZE, IMAGENET_GROUPS, PET_GROUPS, Groups
 from .report import figures
 from .threshold import choose_threshold
 
 VIEWS = 5
+Grouped = tuple[np.ndarray, np.ndarray]  # features and labels
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Variant:
     title: str
     l2_embedding: float = 1.0
     per_source: bool = False  # each source an equal share of its class
+    groups: Groups = field(default_factory=lambda: IMAGENET_GROUPS)  # the evidence's grouping
 
 
 VARIANTS = (
@@ -41,6 +44,10 @@ VARIANTS = (
     Variant("weight decay 0.3", l2_embedding=0.3),
     Variant("weight decay 1.0, each source an equal share of its class", per_source=True),
     Variant("weight decay 0.3, each source an equal share", l2_embedding=0.3, per_source=True),
+    Variant(
+        "weight decay 1.0, the evidence in three groups: dog breeds, domestic cats, the rest",
+        groups=PET_GROUPS,
+    ),
 )
 
 
@@ -54,8 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     def names_of(groups: tuple[str, ...]) -> list[str]:
         return [n for g in groups for n in inputs.split.source_names(g)]
 
-    def features(groups: tuple[str, ...], view: int) -> np.ndarray:
-        return inputs.features(names_of(groups), view)
+    @functools.cache
+    def inputs_for(grouping: tuple[str, ...]) -> tuple[list[np.ndarray], dict[str, Grouped]]:
+        """Every view of the fitting photos, and the held-out ones, with the evidence in these
+        of the shipped groups (the rest summed into the last column)."""
+        groups = {name: IMAGENET_GROUPS[name] for name in grouping}
+        views = [inputs.features(names_of(fitting), v, groups) for v in range(VIEWS)]
+        held = {
+            g: (inputs.features(names_of((g,)), 0, groups), labels_of((g,))[0])
+            for g in ("test", "reference")
+        }
+        return views, held
 
     def labels_of(groups: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         names = names_of(groups)
@@ -63,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return inputs.labels(names), np.array(sources)
 
     fitting = ("train", "validation")
-    views = [features(fitting, v) for v in range(VIEWS)]
     labels, sources = labels_of(fitting)
-    held = {g: (features((g,), 0), labels_of((g,))[0]) for g in ("test", "reference")}
     chosen = range(len(VARIANTS)) if args.variants == "all" else map(int, args.variants.split(","))
     print(
         "| variant | CV: cats+dogs right | CV: neither | CV: NLL | threshold | CV: pets unsure "
@@ -74,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for number in chosen:
-        row = evaluate(
-            VARIANTS[number], views, labels, sources, held, inputs.config.target_precision
-        )
+        variant = VARIANTS[number]
+        views, held = inputs_for(tuple(variant.groups))
+        row = evaluate(variant, views, labels, sources, held, inputs.config.target_precision)
         print(row, flush=True)
     return 0
 
@@ -108,7 +122,7 @@ def evaluate(
     views: list[np.ndarray],
     labels: np.ndarray,
     sources: np.ndarray,
-    held: dict[str, tuple[np.ndarray, np.ndarray]],
+    held: dict[str, Grouped],
     target: float,
 ) -> str:
     """One markdown row: cross-fitted choices and figures, then the refitted head's test figures."""

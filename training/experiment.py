@@ -14,7 +14,7 @@ import numpy as np
 from dogcat_desktop.core.imaging import load_pixels
 
 from .__main__ import DEFAULT_CACHE
-from .features import Extractor
+from .features import IMAGENET_GROUPS, Extractor, Groups
 from .framing import framed_pixels
 from .pixels import CONTRACT_VERSION, DecodedSet, decode_examples
 from .sources import Split, load_split
@@ -36,9 +36,12 @@ class Inputs:
     extractor: Extractor
     decoded: dict[str, DecodedSet]
 
-    def features(self, names: list[str], view: int) -> np.ndarray:
+    def features(self, names: list[str], view: int, groups: Groups = IMAGENET_GROUPS) -> np.ndarray:
         return np.concatenate(
-            [source_features(self.extractor, self.decoded[n], view, self.config) for n in names]
+            [
+                source_features(self.extractor, self.decoded[n], view, self.config, groups=groups)
+                for n in names
+            ]
         )
 
     def labels(self, names: list[str]) -> np.ndarray:

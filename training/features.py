@@ -29,8 +29,10 @@ PLAIN, FLIPPED = 0, 1  # view numbers; 2.. are augmented views
 FIRST_CONTRACT = "1"
 BATCH = 64
 
+Groups = dict[str, tuple[int, ...]]
+
 # ImageNet class indices (Keras order) grouped into the evidence the head reads.
-IMAGENET_GROUPS: dict[str, tuple[int, ...]] = {
+IMAGENET_GROUPS: Groups = {
     "dog": tuple(range(151, 269)),  # dog breeds
     "cat": tuple(range(281, 286)),  # tabby, tiger cat, Persian, Siamese, Egyptian cat
     "wild_canid": tuple(range(269, 281)),  # wolves, coyote, dingo, dhole, hyena, foxes
@@ -38,12 +40,16 @@ IMAGENET_GROUPS: dict[str, tuple[int, ...]] = {
     "bear": tuple(range(294, 298)),
     "teddy": (850,),
 }
+# An experiment (``training.ablation``, ``training.crossfit_table``): dog breeds, domestic cats
+# and the rest, the look-alikes merged into the rest, whose one weight thousands of training
+# photos fit, where each look-alike group's own weight rests on a handful of them.
+PET_GROUPS: Groups = {"dog": IMAGENET_GROUPS["dog"], "cat": IMAGENET_GROUPS["cat"]}
 
 
-def group_matrix() -> np.ndarray:
+def group_matrix(groups: Groups = IMAGENET_GROUPS) -> np.ndarray:
     """(1000, groups + 1): sums ImageNet probabilities into each group, and the rest."""
-    matrix = np.zeros((IMAGENET_CLASSES, len(IMAGENET_GROUPS) + 1), np.float32)
-    for column, indices in enumerate(IMAGENET_GROUPS.values()):
+    matrix = np.zeros((IMAGENET_CLASSES, len(groups) + 1), np.float32)
+    for column, indices in enumerate(groups.values()):
         matrix[list(indices), column] = 1.0
     matrix[matrix.sum(axis=1) == 0, -1] = 1.0
     return matrix

@@ -17,6 +17,8 @@ from .calibration import softmax
 from .features import (
     EMBEDDING_SIZE,
     IMAGENET_CLASSES,
+    IMAGENET_GROUPS,
+    Groups,
     build_backbone,
     group_matrix,
     pooling_layer,
@@ -46,14 +48,18 @@ class ClippedLog(keras.layers.Layer):
         return {**super().get_config(), "floor": self.floor}
 
 
-def group_log_evidence(probabilities: np.ndarray) -> np.ndarray:
+def group_log_evidence(probabilities: np.ndarray, groups: Groups = IMAGENET_GROUPS) -> np.ndarray:
     """The numpy twin of the graph's grouping, used to fit the head on cached features."""
-    return np.log(np.maximum(probabilities @ group_matrix(), LOG_FLOOR))
+    return np.log(np.maximum(probabilities @ group_matrix(groups), LOG_FLOOR))
 
 
-def head_features(embeddings: np.ndarray, imagenet_probabilities: np.ndarray) -> np.ndarray:
-    """What the head reads: the embedding and the grouped ImageNet log-evidence."""
-    return np.concatenate([embeddings, group_log_evidence(imagenet_probabilities)], axis=1)
+def head_features(
+    embeddings: np.ndarray, imagenet_probabilities: np.ndarray, groups: Groups = IMAGENET_GROUPS
+) -> np.ndarray:
+    """What the head reads: the embedding and the grouped ImageNet log-evidence (``groups``:
+    the shipped grouping, or an experiment's)."""
+    evidence = group_log_evidence(imagenet_probabilities, groups)
+    return np.concatenate([embeddings, evidence], axis=1)
 
 
 def tail_probabilities(model: keras.Model, embeddings: np.ndarray) -> np.ndarray:

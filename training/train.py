@@ -19,7 +19,15 @@ from dogcat_desktop.core.labels import CLASSES
 from . import export, quantise, report
 from . import head as heads
 from .calibration import expected_calibration_error, fit_temperature, softmax
-from .features import EMBEDDING_SIZE, FLIPPED, PLAIN, Extractor, cached_embeddings
+from .features import (
+    EMBEDDING_SIZE,
+    FLIPPED,
+    IMAGENET_GROUPS,
+    PLAIN,
+    Extractor,
+    Groups,
+    cached_embeddings,
+)
 from .pixels import CONTRACT_VERSION, DecodedSet, decode_examples
 from .sources import SPLITS_FILE, Split, load_split
 from .threshold import ThresholdChoice, choose_threshold
@@ -125,13 +133,18 @@ def embed(
 
 
 def source_features(
-    extractor: Extractor, decoded: DecodedSet, view: int, config: Config, log: Log = print
+    extractor: Extractor,
+    decoded: DecodedSet,
+    view: int,
+    config: Config,
+    log: Log = print,
+    groups: Groups = IMAGENET_GROUPS,
 ) -> np.ndarray:
     """What the head reads for one view of one source's photos (embeddings from the cache)."""
     from .model import head_features
 
     embeddings = cached_embeddings(extractor, decoded, view, config.seed, config.cache_dir, log)
-    return head_features(embeddings, extractor.imagenet_probabilities(embeddings))
+    return head_features(embeddings, extractor.imagenet_probabilities(embeddings), groups)
 
 
 def fit_head(features: dict[str, Features], config: Config, log: Log) -> heads.LinearHead:

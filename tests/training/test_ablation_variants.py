@@ -1,5 +1,6 @@
-"""The ablation's experimental variants: other framings of a photo, and a head fitted around a
-fixed prior. Neither ships; these check they do what their rows in the README say."""
+"""The ablation's experimental variants: other framings of a photo, a head fitted around a fixed
+prior, the evidence in three groups. None ships; these check they do what their rows in the
+README say."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from PIL import Image
 
 from dogcat_desktop.core.imaging import load_pixels
 from training import head as heads
+from training.features import PET_GROUPS, group_matrix
 from training.framing import PAD_GREY, framed_pixels
+from training.model import head_features
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -82,3 +85,14 @@ def test_embeddings_made_from_other_pixels_are_cached_under_another_key(tmp_path
 
     assert key(CONTRACT_VERSION) == key(CONTRACT_VERSION)
     assert len({key(CONTRACT_VERSION), key("2"), key("crop875")}) == 3
+
+
+def test_three_groups_merge_the_lookalikes_into_the_rest():
+    shipped, merged = group_matrix(), group_matrix(PET_GROUPS)
+    assert merged.shape == (1000, 3) and (merged.sum(axis=1) == 1).all()
+    assert np.array_equal(merged[:, :2], shipped[:, :2])  # dog breeds, domestic cats
+    assert np.array_equal(merged[:, 2], shipped[:, 2:].sum(axis=1))  # everything else
+    probabilities = np.random.default_rng(0).dirichlet(np.ones(1000), size=4)
+    features = head_features(np.zeros((4, 1280)), probabilities, PET_GROUPS)
+    rest = probabilities @ shipped[:, 2:].sum(axis=1)
+    assert features.shape == (4, 1283) and np.allclose(np.exp(features[:, -1]), rest)
