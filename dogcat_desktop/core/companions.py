@@ -114,13 +114,15 @@ def _numbered_takeout(stem: str, by_name: dict[str, Path]) -> list[Path]:
     return found
 
 
-def _names_starting(prefix: str, ordered: list[str]) -> list[str]:
-    """The names in the sorted ``ordered`` that start with ``prefix`` and are longer than it."""
-    found = []
-    for name in ordered[bisect.bisect_right(ordered, prefix) :]:
-        if not name.startswith(prefix):
-            break
-        found.append(name)
+def _names_starting(prefix: str, ordered: list[str], most: int = 2) -> list[str]:
+    """Up to ``most`` names in the sorted ``ordered`` that start with ``prefix`` and are longer
+    than it: two are enough to know a cut name fits more than one photo, and stopping there
+    keeps a folder of many names alike from costing time per name."""
+    found: list[str] = []
+    index = bisect.bisect_right(ordered, prefix)
+    while index < len(ordered) and len(found) < most and ordered[index].startswith(prefix):
+        found.append(ordered[index])
+        index += 1
     return found
 
 
