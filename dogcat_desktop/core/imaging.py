@@ -251,7 +251,10 @@ def _upright_reduced(
     # simplejpeg where it gives Pillow's pixels exactly (see core.jpeg), else Pillow.
     reduced = decode_reduced(image, INPUT_SIZE)
     if reduced is None:
-        image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
+        if image.format in ("JPEG", "MPO"):
+            # Only a JPEG's DCT scaling: pillow-heif's draft would decode a HEIC's embedded
+            # thumbnail instead, and a preview never decides a label (``embedded_preview``).
+            image.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
         image.load()
         # exif_transpose copies even when there is nothing to turn; skip that copy.
         upright = ImageOps.exif_transpose(image) if orientation in _TRANSPOSED else image

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from support import FIXTURES, child_env
 
 from dogcat_desktop.core.imaging import (
@@ -52,6 +53,23 @@ def test_a_turned_photo_decodes_upright(photo: Path):
     left, right = decoded.pixels[112, 20].astype(int), decoded.pixels[112, 200].astype(int)
     assert np.abs(left - RED).max() <= 12 and np.abs(right - BLUE).max() <= 12
     assert decoded.thumbnail.size == (96, 64)
+
+
+@NEEDS_HEIF
+def test_an_embedded_heic_thumbnail_never_decides_the_label():
+    """An iPhone's HEIC carries a small copy of the photo; the model reads the photo itself.
+    (pillow-heif's ``draft`` picks such a copy when it is at least the size asked for.)"""
+    import pillow_heif
+
+    noise = np.random.default_rng(0).integers(0, 256, (600, 800, 3), dtype=np.uint8)
+    heif = pillow_heif.from_pillow(Image.fromarray(noise))
+    files = {}
+    for thumbnails in ([], [320]):  # 320 x 240: big enough for the model's 224 x 224
+        buffer = io.BytesIO()
+        heif.save(buffer, quality=90, thumbnails=thumbnails)
+        files[len(thumbnails)] = buffer.getvalue()
+    assert pillow_heif.open_heif(io.BytesIO(files[1])).info["thumbnails"]
+    assert np.array_equal(decode(files[1]).pixels, decode(files[0]).pixels)
 
 
 @pytest.mark.parametrize("photo", FORMATS, ids=lambda p: p.suffix)
