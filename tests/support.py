@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from dogcat_desktop.core.folder_lock import STATE_DIR_NAME
 from dogcat_desktop.core.transfer import TEMP_PREFIX
@@ -29,6 +32,7 @@ TRAIN_PHOTOS = DATA / "dogs-vs-cats" / "train"
 WEIGHTS = SHARED / "weights" / "mobilenet_v2_1.00_224_no_top.weights.h5"
 BUNDLED_MODEL = PROJECT / "resources" / "model"
 FIXTURES = PROJECT / "tests" / "data"  # small files made for the tests (see where they are used)
+RED, BLUE = (220, 30, 30), (30, 30, 220)
 
 
 def require(path: Path) -> Path:
@@ -154,3 +158,29 @@ def lock_held_by_another_process(folder: Path) -> Iterator[subprocess.Popen[str]
     finally:
         child.kill()
         child.wait()
+
+
+def _jpeg(image: Image.Image, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", **options)
+    return buffer.getvalue()
+
+
+def exif_with_thumbnail(thumbnail: bytes, orientation: int, offset_shift: int = 0) -> bytes:
+    """EXIF (little-endian TIFF) with an orientation in IFD0 and ``thumbnail`` behind IFD1."""
+    ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x0112, 3, 1, orientation)
+    ifd1_at = 8 + len(ifd0) + 4
+    thumbnail_at = ifd1_at + 2 + 2 * 12 + 4
+    ifd0 += struct.pack("<I", ifd1_at)
+    ifd1 = struct.pack("<H", 2)
+    ifd1 += struct.pack("<HHII", 0x0201, 4, 1, thumbnail_at + offset_shift)
+    ifd1 += struct.pack("<HHII", 0x0202, 4, 1, len(thumbnail)) + struct.pack("<I", 0)
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd0 + ifd1 + thumbnail
+
+
+def camera_photo(path: Path, orientation: int = 1, offset_shift: int = 0) -> Path:
+    """A blue 800x600 photo whose EXIF thumbnail (160x120) is red: they cannot be mistaken."""
+    thumbnail = _jpeg(Image.new("RGB", (160, 120), RED))
+    exif = exif_with_thumbnail(thumbnail, orientation, offset_shift)
+    path.write_bytes(_jpeg(Image.new("RGB", (800, 600), BLUE), exif=exif))
+    return path

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError, features
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError, features
 
 from dogcat_desktop.core.errors import describe_os_error
 from dogcat_desktop.core.jpeg import decode_reduced
@@ -54,6 +54,9 @@ _DAMAGED_DATA = (
     RuntimeError,
 )
 _ORIENTATION_TAG = 0x0112
+_THUMBNAIL_OFFSET, _THUMBNAIL_LENGTH = 0x0201, 0x0202  # EXIF IFD1: where its JPEG thumbnail lies
+# An embedded preview worth showing in a grid cell, and none larger than a thumbnail can be.
+PREVIEW_MIN, PREVIEW_MAX = 128, 1024
 _TRANSPOSED = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose changes
 _ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
 _TRANSPOSE_METHODS = {  # as ImageOps.exif_transpose maps them
@@ -264,6 +267,53 @@ def _upright_reduced(
     if orientation in (5, 6, 7, 8):  # turned a quarter: the upright size swaps the axes
         width, height = height, width
     return rgb, (width, height), rgb is not image
+
+
+def embedded_preview(path: str | Path) -> Image.Image | None:
+    """The small copy a camera or phone stored inside the photo (a JPEG's EXIF thumbnail, a
+    HEIC's thumbnail image), upright and RGB, for the grid to show while the photo waits to be
+    classified; None when there is none or it cannot be read.
+
+    Never the input that decides a label: ``decode`` reads the photo itself. Read from the file's
+    header only (an EXIF thumbnail lies in its first 64 KB), so it costs about a millisecond.
+    """
+    try:
+        with _reading(path) as stack:
+            image = _open_within_limits(path, stack)
+            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+            if image.format in ("JPEG", "MPO"):
+                preview = _exif_thumbnail(image, stack)
+            elif image.format == "HEIF" and image.draft("RGB", (PREVIEW_MIN, PREVIEW_MIN)):
+                image.load()  # pillow-heif's draft chose an embedded thumbnail: it decodes that
+                preview = image
+            else:
+                return None
+            if preview is None:
+                return None
+            # Turned as ``decode`` turns the photo; a copy, since the file's images close here.
+            return _flatten_to_rgb(_turn(preview, orientation)).copy()
+    except ImageReadError:
+        return None
+
+
+def _exif_thumbnail(image: Image.Image, stack: contextlib.ExitStack) -> Image.Image | None:
+    """The JPEG that EXIF's IFD1 points at, decoded; None when there is none."""
+    raw = image.info.get("exif")
+    if not isinstance(raw, bytes):
+        return None
+    where = image.getexif().get_ifd(ExifTags.IFD.IFD1)
+    offset, length = where.get(_THUMBNAIL_OFFSET), where.get(_THUMBNAIL_LENGTH)
+    if not isinstance(offset, int) or not isinstance(length, int) or length <= 0:
+        return None
+    tiff = raw[6:] if raw.startswith(b"Exif\x00\x00") else raw  # offsets count from here
+    data = tiff[offset : offset + length]
+    if len(data) != length or not data.startswith(b"\xff\xd8"):
+        return None
+    preview = stack.enter_context(Image.open(io.BytesIO(data)))
+    if preview.format != "JPEG" or max(preview.size) > PREVIEW_MAX:
+        return None
+    preview.load()
+    return preview
 
 
 def _turn(image: Image.Image, orientation: int) -> Image.Image:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..core.personal import Source
 from ..core.review import ReviewStatus
+from .embedded_previews import EmbeddedPreviews
 from .results_model import Role, Row
 from .style import STYLES, style_of
 from .thumbnails import ThumbnailProvider
@@ -46,9 +47,15 @@ def is_compact(width: float) -> bool:
 
 
 class PhotoDelegate(QStyledItemDelegate):
-    def __init__(self, thumbnails: ThumbnailProvider, parent=None) -> None:
+    def __init__(
+        self,
+        thumbnails: ThumbnailProvider,
+        parent=None,
+        previews: EmbeddedPreviews | None = None,
+    ) -> None:
         super().__init__(parent)
         self.thumbnails = thumbnails
+        self.previews = previews  # what a photo waiting to be classified shows, if it has one
         self.thumbnail_size = DEFAULT_THUMBNAIL
         self._badges: dict[tuple, QPixmap] = {}
 
@@ -98,7 +105,7 @@ class PhotoDelegate(QStyledItemDelegate):
         row: Row = index.data(Role.ROW)
         status: ReviewStatus = index.data(Role.STATUS)
         if row.waiting:
-            self._paint_empty(painter, box, palette, "Classifying…")
+            self._paint_waiting(painter, box, row, palette)
         else:
             picture = self._paint_thumbnail(painter, box, row, status, palette)
             painter.save()
@@ -140,6 +147,30 @@ class PhotoDelegate(QStyledItemDelegate):
         )
         painter.drawPixmap(target.topLeft(), pixmap)  # corners already rounded in the cache
         return target
+
+    def _paint_waiting(self, painter: QPainter, box: QRect, row: Row, palette: QPalette) -> None:
+        """The photo's embedded preview with a "Classifying…" pill, or a grey card saying so."""
+        data = self.previews.get(row.path) if self.previews is not None else None
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        size = round(box.width() * ratio)
+        pixmap = self.thumbnails.pixmap(row.path, size, data, "preview") if data else None
+        if pixmap is None:
+            self._paint_empty(painter, box, palette, "Classifying…")
+            return
+        pixmap.setDevicePixelRatio(ratio)
+        width, height = pixmap.width() / ratio, pixmap.height() / ratio
+        left = box.x() + (box.width() - width) / 2
+        top = box.y() + (box.height() - height) / 2
+        painter.drawPixmap(QPointF(left, top), pixmap)
+        painter.save()
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        text = "Classifying…"
+        pill = QRectF(left + 4, top + 4, metrics.horizontalAdvance(text) + 12, metrics.height() + 4)
+        self._pill(painter, pill, QColor(0, 0, 0, 150), QColor("#FFFFFF"), text)
+        painter.restore()
 
     @staticmethod
     def _paint_empty(painter: QPainter, box: QRect, palette: QPalette, message: str) -> None:

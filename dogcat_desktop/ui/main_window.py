@@ -19,6 +19,7 @@ from .actions import Action, build_actions, shortcut_rows
 from .counts import show_counts
 from .delegate import DEFAULT_THUMBNAIL, PhotoDelegate
 from .dialogs import NewPetDialog, PreferencesDialog, ShortcutsDialog, about_text
+from .embedded_previews import EmbeddedPreviews
 from .export import export_results
 from .filter_model import DEFAULT_ORDER, FILTERS, SORT_ORDERS, ResultsFilter
 from .grid import PhotoGrid
@@ -54,7 +55,8 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailProvider()
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.session.results)
-        self.delegate = PhotoDelegate(self.thumbnails, self)
+        self.previews = EmbeddedPreviews(self)
+        self.delegate = PhotoDelegate(self.thumbnails, self, self.previews)
         self.grid = PhotoGrid(self.delegate)
         self.grid.setModel(self.proxy)
         self.preview = PreviewPane()
@@ -170,6 +172,8 @@ class MainWindow(QMainWindow):
 
         status = self.status_widgets
         scans.cleared.connect(self.thumbnails.clear)
+        scans.cleared.connect(self.previews.clear)
+        self.previews.arrived.connect(self.grid.viewport().update)
         scans.cleared.connect(lambda: self.preview.show_row(None))
         scans.started.connect(self.proxy.hold_order)
         scans.started.connect(status.scan_started)
@@ -437,6 +441,7 @@ class MainWindow(QMainWindow):
             return
         self.scans.stop_all()
         self.learning.stop()
+        self.previews.stop()
         settings = self.session.settings
         settings.setValue(keys.GEOMETRY, self.saveGeometry())
         settings.setValue(keys.WINDOW_STATE, self.saveState())

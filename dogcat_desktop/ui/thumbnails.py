@@ -69,12 +69,15 @@ class ThumbnailProvider:
         return self.deferred > 0
 
     @staticmethod
-    def _key(path: Path, size: int) -> str:
-        return f"dogcat:{size}:{path}"
+    def _key(path: Path, size: int, kind: str) -> str:
+        return f"dogcat{kind}:{size}:{path}"
 
-    def pixmap(self, path: Path, size: int, data: bytes | None = None) -> QPixmap | None:
-        """The thumbnail scaled to fit ``size`` x ``size``; None when there is none."""
-        key = self._key(path, size)
+    def pixmap(
+        self, path: Path, size: int, data: bytes | None = None, kind: str = ""
+    ) -> QPixmap | None:
+        """The thumbnail scaled to fit ``size`` x ``size``; None when there is none. ``kind``
+        keeps another picture of the photo (``"preview"``: its embedded one) apart."""
+        key = self._key(path, size, kind)
         cached = QPixmap()
         self.put_off = False
         if QPixmapCache.find(key, cached):
