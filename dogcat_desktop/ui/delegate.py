@@ -137,16 +137,7 @@ class PhotoDelegate(QStyledItemDelegate):
                 message = ""  # comes with the next paint
             self._paint_empty(painter, box, palette, message)
             return QRectF(box)
-        pixmap.setDevicePixelRatio(ratio)
-        width, height = pixmap.width() / ratio, pixmap.height() / ratio
-        target = QRectF(
-            box.x() + (box.width() - width) / 2,
-            box.y() + (box.height() - height) / 2,
-            width,
-            height,
-        )
-        painter.drawPixmap(target.topLeft(), pixmap)  # corners already rounded in the cache
-        return target
+        return self._draw_centred(painter, box, pixmap, ratio)
 
     def _paint_waiting(self, painter: QPainter, box: QRect, row: Row, palette: QPalette) -> None:
         """The photo's embedded preview with a "Classifying…" pill, or a grey card saying so."""
@@ -157,20 +148,28 @@ class PhotoDelegate(QStyledItemDelegate):
         if pixmap is None:
             self._paint_empty(painter, box, palette, "Classifying…")
             return
-        pixmap.setDevicePixelRatio(ratio)
-        width, height = pixmap.width() / ratio, pixmap.height() / ratio
-        left = box.x() + (box.width() - width) / 2
-        top = box.y() + (box.height() - height) / 2
-        painter.drawPixmap(QPointF(left, top), pixmap)
+        target = self._draw_centred(painter, box, pixmap, ratio)
         painter.save()
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         metrics = QFontMetrics(font)
         text = "Classifying…"
-        pill = QRectF(left + 4, top + 4, metrics.horizontalAdvance(text) + 12, metrics.height() + 4)
+        width, height = metrics.horizontalAdvance(text) + 12, metrics.height() + 4
+        pill = QRectF(target.x() + 4, target.y() + 4, width, height)
         self._pill(painter, pill, QColor(0, 0, 0, 150), QColor("#FFFFFF"), text)
         painter.restore()
+
+    @staticmethod
+    def _draw_centred(painter: QPainter, box: QRect, pixmap: QPixmap, ratio: float) -> QRectF:
+        """Draw ``pixmap`` (made at ``ratio`` device pixels a point) centred in ``box``; returns
+        where it went."""
+        pixmap.setDevicePixelRatio(ratio)
+        width, height = pixmap.width() / ratio, pixmap.height() / ratio
+        left = box.x() + (box.width() - width) / 2
+        target = QRectF(left, box.y() + (box.height() - height) / 2, width, height)
+        painter.drawPixmap(target.topLeft(), pixmap)  # corners already rounded in the cache
+        return target
 
     @staticmethod
     def _paint_empty(painter: QPainter, box: QRect, palette: QPalette, message: str) -> None:
