@@ -1,7 +1,8 @@
 """What a scan already knows: results keyed by path, size and modification time.
 
 Kept in SQLite in the user's cache directory so re-scanning a folder of 10,000 photos costs a
-``stat`` per file. The key includes the model's identity, so a new model never reuses old answers.
+``stat`` per file. The key includes the model's identity and how photos are read
+(``imaging.READ_REVISION``), so neither a new model nor a changed decode reuses old answers.
 
 A cache is only a copy of what a scan can find again, so a damaged one is moved aside (kept for
 a look, never deleted) and rebuilt, with a one-line ``notice`` for the user.
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .imaging import READ_REVISION
 from .paths import path_key
 
 SCHEMA = """
@@ -96,7 +98,8 @@ class ScanCache:
                 "being rebuilt, so this scan is slower."
             )
             self._db = _open(path)
-        self._model = model_id
+        # Answers belong to a model and to how photos were read for it (``READ_REVISION``).
+        self._model = f"{model_id};read{READ_REVISION}"
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0

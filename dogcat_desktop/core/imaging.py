@@ -53,6 +53,9 @@ _DAMAGED_DATA = (
     MemoryError,
     RuntimeError,
 )
+# Raised when what ``decode`` reads from a file changes, so that answers cached before are not
+# reused. 2: a HEIC's own pixels, where its embedded thumbnail was read before.
+READ_REVISION = 2
 _ORIENTATION_TAG = 0x0112
 _THUMBNAIL_OFFSET, _THUMBNAIL_LENGTH = 0x0201, 0x0202  # EXIF IFD1: where its JPEG thumbnail lies
 # An embedded preview worth showing in a grid cell, and none larger than a thumbnail can be.

@@ -97,3 +97,19 @@ def test_classify_reads_heic_photos_in_a_folder(tmp_path: Path):
     (row,) = list(csv.DictReader(io.StringIO(result.stdout)))
     assert row["path"].endswith("IMG_0001.HEIC")
     assert row["label"] in ("dog", "cat", "other") and row["error"] == ""
+
+
+def test_answers_cached_before_the_read_changed_are_not_reused(tmp_path: Path):
+    """A HEIC labelled from its embedded thumbnail by an earlier version is classified again."""
+    import sqlite3
+
+    from dogcat_desktop.core.cache import CachedResult, ScanCache
+    from dogcat_desktop.core.imaging import READ_REVISION
+
+    path, photo = tmp_path / "cache.sqlite3", tmp_path / "IMG_0001.HEIC"
+    answer = CachedResult(np.array([0.1, 0.8, 0.1]), None, None, 4032, 3024, None)
+    ScanCache(path, "model-x").put(photo, 10, 20, answer)
+    assert ScanCache(path, "model-x").get(photo, 10, 20) is not None  # this version's own
+    with sqlite3.connect(path) as db:  # as the version before READ_REVISION 2 wrote it
+        db.execute("UPDATE results SET model = 'model-x'")
+    assert READ_REVISION >= 2 and ScanCache(path, "model-x").get(photo, 10, 20) is None
