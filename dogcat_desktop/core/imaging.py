@@ -272,7 +272,7 @@ def _upright_reduced(
     return rgb, (width, height), rgb is not image
 
 
-def embedded_preview(path: str | Path) -> Image.Image | None:
+def embedded_preview(path: str | Path | bytes) -> Image.Image | None:
     """The small copy a camera or phone stored inside the photo (a JPEG's EXIF thumbnail, a
     HEIC's thumbnail image), upright and RGB, for the grid to show while the photo waits to be
     classified; None when there is none or it cannot be read.

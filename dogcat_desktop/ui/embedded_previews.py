@@ -86,8 +86,12 @@ class EmbeddedPreviews(QObject):
                     self._wake.clear()
                     continue
                 path = self._wanted.pop()  # the newest: painted last, so in view now
-            preview = embedded_preview(path)
-            self._found.emit(path, None if preview is None else encode_thumbnail(preview))
+            try:
+                preview = embedded_preview(path)
+                data = None if preview is None else encode_thumbnail(preview)
+            except Exception:  # a placeholder is never worth a stopped thread
+                data = None  # (embedded_preview answers None for a damaged file; the fuzz test)
+            self._found.emit(path, data)
 
     def _store(self, path: Path, data: bytes | None) -> None:
         with self._lock:

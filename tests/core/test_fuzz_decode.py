@@ -20,9 +20,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from support import DATA, FIXTURES, require
+from support import DATA, FIXTURES, exif_with_thumbnail, require
 
-from dogcat_desktop.core.imaging import HEIF_AVAILABLE, INPUT_SIZE, ImageReadError, decode
+from dogcat_desktop.core.imaging import (
+    HEIF_AVAILABLE,
+    INPUT_SIZE,
+    ImageReadError,
+    decode,
+    embedded_preview,
+)
 
 PHOTO = DATA / "dogs-vs-cats" / "validation" / "cats" / "cat.2000.jpg"
 # HEIC bytes come from the fixture (see test_phone_formats.py); read with the heif extra only.
@@ -64,6 +70,9 @@ def _exif(orientation: int) -> bytes:
 SEEDS: dict[str, Callable[[], bytes]] = {
     "jpeg baseline": lambda: _encode(_picture(), "JPEG", quality=85),
     "jpeg with exif orientation": lambda: _encode(_picture(), "JPEG", exif=_exif(6)),
+    "jpeg with an exif thumbnail": lambda: _encode(
+        _picture(), "JPEG", exif=exif_with_thumbnail(_encode(_picture(), "JPEG"), 6)
+    ),
     "jpeg progressive": lambda: _encode(_picture(), "JPEG", progressive=True),
     "jpeg grayscale": lambda: _encode(_picture().convert("L"), "JPEG"),
     "jpeg cmyk": lambda: _encode(_picture().convert("CMYK"), "JPEG"),
@@ -129,8 +138,11 @@ def mutated(draw: st.DrawFn, seeds: list[str]) -> bytes:
 
 
 def check(data: bytes) -> None:
+    """The photo decodes or says why; its embedded preview is one or none, never an error."""
     faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
     try:
+        preview = embedded_preview(data)
+        assert preview is None or (preview.mode == "RGB" and min(preview.size) > 0)
         decoded = decode(data)
     except ImageReadError as exc:
         assert str(exc), "an ImageReadError without a reason"
@@ -146,6 +158,7 @@ def check(data: bytes) -> None:
 @pytest.mark.parametrize("name", list(SEEDS))
 def test_every_seed_decodes_when_intact(name: str) -> None:
     assert decode(seed_bytes(name)).pixels.shape == (INPUT_SIZE, INPUT_SIZE, 3)
+    assert (embedded_preview(seed_bytes(name)) is not None) == ("thumbnail" in name)
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))
