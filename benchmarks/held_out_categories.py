@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,22 +27,31 @@ from benchmarks.corpus import SHARED
 from dogcat_desktop.core.classifier import ModelCard
 from dogcat_desktop.core.labels import CLASSES
 from dogcat_desktop.resources import model_dir
+from training.report import figures
 from training.sources import load_split
 
 PETS = ("dog", "cat")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Tally:
-    photos: int = 0
-    right: int = 0
-    unsure: int = 0  # pets below the threshold
-    wrong_moves: int = 0  # sure, and a dog or cat label that is not the truth
-    rows: list[int] = field(default_factory=list)
+    """Some test photos and the product's figures on them (``training.report.figures``)."""
+
+    rows: list[int]
+    figures: dict
+
+    @property
+    def photos(self) -> int:
+        return len(self.rows)
+
+    def count(self, share: str) -> int:
+        """How many photos a share of all of them stands for (``accuracy``, ``wrong_moves``)."""
+        return round(self.figures[share] * self.photos)
 
     def describe(self) -> str:
-        pets = f", unsure {self.unsure / self.photos:.2%}" if self.unsure else ""
-        return f"right {self.right / self.photos:.2%}{pets}"
+        unsure = self.figures["pets_unsure"]
+        pets = "" if unsure is None else f", unsure {unsure:.2%}"
+        return f"right {self.figures['accuracy']:.2%}{pets}"
 
 
 def category(label: str, raw: str, collection: str) -> str:
@@ -53,17 +62,8 @@ def category(label: str, raw: str, collection: str) -> str:
 
 
 def tally(data: embeddings.Embedded, rows: list[int], threshold: float) -> Tally:
-    result = Tally(rows=rows)
-    for row in rows:
-        truth = data.photos[row].label
-        probabilities = data.probabilities[row]
-        said = CLASSES[int(probabilities.argmax())]
-        sure = float(probabilities.max()) >= threshold
-        result.photos += 1
-        result.right += said == truth
-        result.unsure += truth in PETS and not sure
-        result.wrong_moves += sure and said in PETS and said != truth
-    return result
+    labels = np.array([CLASSES.index(data.photos[row].label) for row in rows], dtype=np.int64)
+    return Tally(rows, figures(data.probabilities[rows], labels, threshold))
 
 
 def main() -> None:
@@ -86,11 +86,13 @@ def main() -> None:
     found = sum(len(rows) for rows in by_category.values())
     print(f"model {data.model_id}, threshold {threshold}, {found} of {len(held_out)} test photos")
     tallies = {name: tally(data, rows, threshold) for name, rows in by_category.items()}
-    worst = sorted(tallies.items(), key=lambda item: item[1].right - item[1].photos)
+    worst = sorted(tallies.items(), key=lambda item: item[1].count("accuracy") - item[1].photos)
     print(f"\n{'category':<34}{'photos':>7}{'right':>9}{'pets unsure':>13}{'wrong moves':>13}")
     for name, t in worst[: args.top]:
-        unsure = f"{t.unsure / t.photos:.1%}" if name.split(":")[0] in PETS else "-"
-        print(f"{name:<34}{t.photos:>7}{t.right / t.photos:>9.1%}{unsure:>13}{t.wrong_moves:>13}")
+        share = t.figures["pets_unsure"]
+        unsure = "-" if share is None else f"{share:.1%}"
+        right, wrong = t.figures["accuracy"], t.count("wrong_moves")
+        print(f"{name:<34}{t.photos:>7}{right:>9.1%}{unsure:>13}{wrong:>13}")
     if args.imagenet:
         print("\nThe ImageNet layer's top class for the worst categories' photos:")
         for name, t in worst[:4]:
@@ -116,7 +118,7 @@ def left_out_in_turn(
     for name, t in ours.items():
         left_out = set(t.rows)
         without[name] = tally(data, [r for r in rows if r not in left_out], threshold)
-    gains = sorted(without.items(), key=lambda item: item[1].photos - item[1].right)
+    gains = sorted(without.items(), key=lambda item: item[1].photos - item[1].count("accuracy"))
     print(f"\n{'/'.join(classes)}, {every.photos} photos: {every.describe()}; without:")
     for name, rest in gains[: max(top // 2, 1)]:
         print(f"  {name:<30} {rest.describe()}")
@@ -127,7 +129,7 @@ def left_out_in_turn(
 def imagenet_top(data: embeddings.Embedded, rows: list[int], weights: Path, count: int = 4) -> str:
     """The ImageNet layer's top classes for these photos, from the bundled model's embedding and
     the 1000-class weights ``weights`` (the shared ``mobilenet_v2_1.00_224.weights.h5``)."""
-    import h5py  # the bench extra's; only this option needs it
+    import h5py  # type: ignore[import-untyped]  # the bench extra's; only this option needs it
 
     with h5py.File(weights) as stored:
         kernel = np.asarray(stored["layers/dense/vars/0"])
