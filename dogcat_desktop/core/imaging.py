@@ -283,9 +283,10 @@ def embedded_preview(path: str | Path | bytes) -> Image.Image | None:
     try:
         with _reading(path) as stack:
             image = _open_within_limits(path, stack)
-            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+            exif = image.getexif()
+            orientation = exif.get(_ORIENTATION_TAG, 1)
             if image.format in ("JPEG", "MPO"):
-                preview = _exif_thumbnail(image, stack)
+                preview = _exif_thumbnail(image, exif, stack)
             elif image.format == "HEIF" and image.draft("RGB", (PREVIEW_MIN, PREVIEW_MIN)):
                 image.load()  # pillow-heif's draft chose an embedded thumbnail: it decodes that
                 preview = image
@@ -299,12 +300,14 @@ def embedded_preview(path: str | Path | bytes) -> Image.Image | None:
         return None
 
 
-def _exif_thumbnail(image: Image.Image, stack: contextlib.ExitStack) -> Image.Image | None:
-    """The JPEG that EXIF's IFD1 points at, decoded; None when there is none."""
+def _exif_thumbnail(
+    image: Image.Image, exif: Image.Exif, stack: contextlib.ExitStack
+) -> Image.Image | None:
+    """The JPEG that ``exif``'s IFD1 points at, decoded; None when there is none."""
     raw = image.info.get("exif")
     if not isinstance(raw, bytes):
         return None
-    where = image.getexif().get_ifd(ExifTags.IFD.IFD1)
+    where = exif.get_ifd(ExifTags.IFD.IFD1)
     offset, length = where.get(_THUMBNAIL_OFFSET), where.get(_THUMBNAIL_LENGTH)
     if not isinstance(offset, int) or not isinstance(length, int) or length <= 0:
         return None
