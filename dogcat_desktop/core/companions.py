@@ -83,7 +83,8 @@ def _claimants(
     number; else one sharing its stem or one whose name it extends; else, for metadata whose
     name Takeout cut, the photos whose names it begins."""
     json = name.lower().endswith(".json")
-    if json and (numbered := _numbered_takeout(name[: -len(".json")], by_name)):
+    stem = name[: -len(".json")]  # of a .json name
+    if json and (numbered := _numbered_takeout(stem, by_name)):
         return numbered
     claimants: dict[Path, None] = {}
     path = Path(name)
@@ -93,8 +94,8 @@ def _claimants(
         for index, char in enumerate(name):
             if char == "." and name[:index] in by_name:
                 claimants[by_name[name[:index]]] = None
-    if not claimants and json and len(name) - len(".json") >= TAKEOUT_CUT:
-        claimants.update(dict.fromkeys(by_name[n] for n in _names_starting(name[:-5], ordered)))
+    if not claimants and json and len(stem) >= TAKEOUT_CUT:
+        claimants.update(dict.fromkeys(by_name[n] for n in _names_starting(stem, ordered)))
     return list(claimants)
 
 
