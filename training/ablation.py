@@ -151,8 +151,7 @@ def _previous(model_dir: Path, pixels: dict, held: dict) -> tuple[dict, dict, fl
 def _step_probabilities(step: Step, group, held) -> dict[str, np.ndarray]:
     evidence = slice(EMBEDDING_SIZE, None)
     if step.views == 0:  # summed ImageNet probabilities, no training: dog, cat, everything else
-        other = list(range(2, held["validation"][0].shape[1] - EMBEDDING_SIZE))
-        return {g: _zero_shot(np.exp(f[:, evidence]), other) for g, (f, _) in held.items()}
+        return {g: _zero_shot(np.exp(f[:, evidence])) for g, (f, _) in held.items()}
     columns = slice(None) if step.evidence else slice(0, EMBEDDING_SIZE)
     features, labels = group("train", step.views)
     penalty = np.full(features[:, columns].shape[1], step.l2_evidence, np.float32)
@@ -176,12 +175,12 @@ def _step_probabilities(step: Step, group, held) -> dict[str, np.ndarray]:
 def _prior(features: np.ndarray) -> np.ndarray:
     """log p(dog), log p(cat), log p(everything else) from the grouped ImageNet evidence."""
     grouped = np.exp(features[:, EMBEDDING_SIZE:])
-    other = list(range(2, grouped.shape[1]))
-    return np.log(np.maximum(_zero_shot(grouped, other), LOG_FLOOR))
+    return np.log(np.maximum(_zero_shot(grouped), LOG_FLOOR))
 
 
-def _zero_shot(grouped: np.ndarray, other: list[int]) -> np.ndarray:
-    probs = np.stack([grouped[:, 0], grouped[:, 1], grouped[:, other].sum(axis=1)], axis=1)
+def _zero_shot(grouped: np.ndarray) -> np.ndarray:
+    """Dog, cat, everything else from grouped ImageNet probabilities (dog and cat first)."""
+    probs = np.stack([grouped[:, 0], grouped[:, 1], grouped[:, 2:].sum(axis=1)], axis=1)
     return probs / probs.sum(axis=1, keepdims=True)
 
 
