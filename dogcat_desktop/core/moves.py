@@ -87,7 +87,7 @@ class SortPlan:
         if not self.moves:
             lines.append("  Nothing to move.")
         for destination, count in self.counts_by_destination.items():
-            lines.append(f"  {_plural(count, 'photo')} -> {_relative(destination, self.folder)}/")
+            lines.append(f"  {_plural(count, 'photo')} -> {relative(destination, self.folder)}/")
         if self.companions:
             lines.append(f"  and {companions_text(self.companions)}")
         if self.staying:
@@ -100,7 +100,7 @@ class SortPlan:
             )
             for source, _original, renamed in self.collisions[:max_listed]:
                 lines.append(
-                    f"    {_relative(source, self.folder)} -> {_relative(renamed, self.folder)}"
+                    f"    {relative(source, self.folder)} -> {relative(renamed, self.folder)}"
                 )
             if len(self.collisions) > max_listed:
                 lines.append(f"    ... and {len(self.collisions) - max_listed} more")
@@ -119,7 +119,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _relative(path: Path, folder: Path) -> str:
+def relative(path: Path, folder: Path) -> str:
+    """``path`` as a person reads it in a list of the folder's moves: relative to ``folder``
+    with forward slashes, or whole when it lies outside."""
     try:
         return path.relative_to(folder).as_posix()
     except ValueError:
@@ -289,7 +291,23 @@ def plan_sort(
     plan.staying_by_reason = reasons
     plan.refused = {path: reason for path, reason in refused.items() if reason is not None}
     plan.warnings.extend(dict.fromkeys(plan.refused.values()))  # dogs/ refused once, not per pet
+    plan.counts_by_destination = {
+        directory: plan.counts_by_destination[directory]
+        for directory in sorted(plan.counts_by_destination, key=destination_order)
+    }
     return plan
+
+
+def destination_order(directory: Path) -> tuple[int, int, str]:
+    """How destinations are listed everywhere (preview, report, last sort, the CLI): dogs before
+    cats, as the model's classes go, each species' own folders before its named pets'
+    (``dogs/`` before ``dogs/Rex/``), then by path."""
+    species = list(SORT_FOLDERS.values())
+    if directory.name in species:
+        return species.index(directory.name), 0, str(directory)
+    if directory.parent.name in species:
+        return species.index(directory.parent.name), 1, str(directory)
+    return len(species), 0, str(directory)
 
 
 # ---------------------------------------------------------------------------------- execution
@@ -341,7 +359,7 @@ class SortReport:
             lines.append(f"Stopped: {self.error}")
         if self.failures:
             lines.append(f"{_plural(len(self.failures), 'photo')} could not be moved:")
-            lines.extend(f"  {_relative(f.source, self.folder)}: {f.reason}" for f in self.failures)
+            lines.extend(f"  {relative(f.source, self.folder)}: {f.reason}" for f in self.failures)
         lines.extend(f"Note: {notice}" for notice in self.notices)
         if self.pruned:
             lines.append(self.pruned_text())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from ..core.labels import SORT_FOLDERS
 from ..core.personal import LabelError, check_name
 
 
@@ -135,6 +137,9 @@ class PreferencesDialog(QDialog):
         return self.spin.value() / 100
 
 
+_EXAMPLE_NAMES = {"dog": "Rex", "cat": "Luna"}  # placeholders, as in the README
+
+
 class NewPetDialog(QDialog):
     """Edit › New Pet…: a name under dog or cat, checked as it is typed (it becomes a folder)."""
 
@@ -146,14 +151,11 @@ class NewPetDialog(QDialog):
         self.species_box.addItem("Cat", "cat")
         self.species_box.setCurrentIndex(max(0, self.species_box.findData(species)))
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Rex")
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        explanation = QLabel(
-            "The selected photos get this name; after a few, similar photos are suggested as "
-            "this pet, and a sort puts them in their own folder (dogs/Rex/)."
-        )
-        explanation.setWordWrap(True)
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.PlainText)  # the name is the user's text
         form = QFormLayout()
         form.addRow("Species:", self.species_box)
         form.addRow("Name:", self.name_edit)
@@ -165,10 +167,13 @@ class NewPetDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
-        layout.addWidget(explanation)
+        layout.addWidget(self.explanation)
         layout.addWidget(self.buttons)
         self.name_edit.textChanged.connect(self._check)
+        self.name_edit.textChanged.connect(self._explain)
+        self.species_box.currentIndexChanged.connect(self._explain)
         self._check()
+        self._explain()
 
     @property
     def species(self) -> str:
@@ -177,6 +182,20 @@ class NewPetDialog(QDialog):
     @property
     def name(self) -> str:
         return self.name_edit.text().strip()
+
+    def _explain(self) -> None:
+        """The example follows the species and the name typed: where the photos will go."""
+        example = _EXAMPLE_NAMES[self.species]
+        self.name_edit.setPlaceholderText(example)
+        try:
+            shown = check_name(self.name_edit.text()) if self.name else example
+        except LabelError:
+            shown = example
+        self.explanation.setText(
+            "The selected photos get this name; after a few, similar photos are suggested as "
+            f"this pet, and a sort puts them in their own folder ({SORT_FOLDERS[self.species]}/"
+            f"{shown}/)."
+        )
 
     def _check(self) -> None:
         """OK only for a name that can be a folder everywhere; the reason shown otherwise."""

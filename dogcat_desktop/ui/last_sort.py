@@ -16,12 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-
-def _relative(path: Path, folder: Path) -> str:
-    try:
-        return path.relative_to(folder).as_posix()
-    except ValueError:
-        return str(path)
+from ..core.moves import destination_order, relative
 
 
 class LastSortDialog(QDialog):
@@ -46,18 +41,19 @@ class LastSortDialog(QDialog):
         self.tree.setHeaderLabels(["Photo", "Came from"])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        branches: dict[Path, QTreeWidgetItem] = {}
+        # Listed as the sort's preview listed them: dogs/ before cats/, pets after their species.
+        directories = sorted({target.parent for _, target in moves}, key=destination_order)
+        branches = {
+            directory: QTreeWidgetItem(self.tree, [f"{relative(directory, folder)}/"])
+            for directory in directories
+        }
         for source, destination in moves:
             directory = destination.parent
-            if directory not in branches:
-                branches[directory] = QTreeWidgetItem(
-                    self.tree, [f"{_relative(directory, folder)}/"]
-                )
             QTreeWidgetItem(
-                branches[directory], [destination.name, _relative(source.parent, folder) + "/"]
+                branches[directory], [destination.name, relative(source.parent, folder) + "/"]
             )
         for directory, branch in branches.items():
-            branch.setText(0, f"{_relative(directory, folder)}/ ({branch.childCount()})")
+            branch.setText(0, f"{relative(directory, folder)}/ ({branch.childCount()})")
             branch.setExpanded(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.undo_button = buttons.addButton(

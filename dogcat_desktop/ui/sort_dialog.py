@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QShowEvent
@@ -25,7 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.labels import SORT_FOLDERS
-from ..core.moves import SortPlan, SortReport, companions_text
+from ..core.moves import (
+    SortPlan,
+    SortReport,
+    companions_text,
+    destination_order,
+    relative,
+)
 from ..core.review import ReviewStatus, staying_detail
 from ..core.undo import UndoReport
 from .style import STYLES, style_of
@@ -38,13 +43,6 @@ PRESSING_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.K
 
 def _photos(count: int) -> str:
     return "1 photo" if count == 1 else f"{count} photos"
-
-
-def _relative(path: Path, folder: Path) -> str:
-    try:
-        return path.relative_to(folder).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _swatch(colour: str) -> QLabel:
@@ -248,19 +246,17 @@ class SortPreviewDialog(QDialog):
         tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         tree.setMinimumHeight(180)
-        branches: dict[object, QTreeWidgetItem] = {}
+        # In the order the summary above lists them (the plan keeps its destinations so).
+        branches = {
+            directory: QTreeWidgetItem(
+                tree, [f"{relative(directory, plan.folder)}/ ({_photos(count)})", ""]
+            )
+            for directory, count in plan.counts_by_destination.items()
+        }
         for move in plan.moves:
-            directory = move.destination.parent
-            branch = branches.get(directory)
-            if branch is None:
-                count = plan.counts_by_destination.get(directory, 0)
-                branch = QTreeWidgetItem(
-                    tree, [f"{_relative(directory, plan.folder)}/ ({_photos(count)})", ""]
-                )
-                branches[directory] = branch
             item = QTreeWidgetItem(
-                branch,
-                [_relative(move.source, plan.folder), _relative(move.destination, plan.folder)],
+                branches[move.destination.parent],
+                [relative(move.source, plan.folder), relative(move.destination, plan.folder)],
             )
             for companion in move.companions:  # named after the photo where it lands
                 QTreeWidgetItem(item, [companion.name, "with the photo"])
@@ -286,9 +282,7 @@ class SortPreviewDialog(QDialog):
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         table.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for source, _original, renamed in plan.collisions:
-            QTreeWidgetItem(
-                table, [_relative(source, plan.folder), _relative(renamed, plan.folder)]
-            )
+            QTreeWidgetItem(table, [relative(source, plan.folder), relative(renamed, plan.folder)])
         rows = min(len(plan.collisions), 6)
         row_height = table.sizeHintForRow(0) if plan.collisions else 20
         table.setFixedHeight(table.header().sizeHint().height() + rows * row_height + 6)
@@ -326,23 +320,24 @@ def destination_lines(plan: SortPlan) -> list[tuple[str, int, str]]:
         count = sum(destinations[d] for d in folders)
         roots = sorted(folders)
         if len(roots) <= 1:
-            where = f"<b>{_relative(roots[0], plan.folder) if roots else name}/</b>"
+            where = f"<b>{relative(roots[0], plan.folder) if roots else name}/</b>"
         else:
             where = f"<b>{name}/</b> in {len(roots)} folders"
         lines.append((label, count, where))
         # Each named pet's own folder (dogs/Rex/), on a line of its own.
         for pet in sorted(d for d in destinations if d.parent.name == name):
-            shown = html.escape(_relative(pet, plan.folder))
+            shown = html.escape(relative(pet, plan.folder))
             lines.append((label, destinations[pet], f"<b>{shown}/</b>"))
     return lines
 
 
 def sort_report_text(report: SortReport) -> tuple[str, str, str]:
     """Title, message and details for the box shown after a sort."""
-    by_folder = Counter(
-        _relative(destination.parent, report.folder) for _source, destination in report.moved_files
+    by_folder = Counter(destination.parent for _source, destination in report.moved_files)
+    where = ", ".join(
+        f"{by_folder[directory]} to {relative(directory, report.folder)}/"
+        for directory in sorted(by_folder, key=destination_order)
     )
-    where = ", ".join(f"{count} to {name}/" for name, count in sorted(by_folder.items()))
     lines = [f"Moved {_photos(report.moved)}" + (f": {where}." if where else ".")]
     if report.companions_moved:
         lines.append(f"Also moved {companions_text(report.companions_moved)}.")
@@ -361,7 +356,7 @@ def sort_report_text(report: SortReport) -> tuple[str, str, str]:
         if len(report.failures) > MAX_LISTED:
             lines.append(f"… and {len(report.failures) - MAX_LISTED} more (see details).")
         details = "\n".join(
-            f"{_relative(f.source, report.folder)}: {f.reason}" for f in report.failures
+            f"{relative(f.source, report.folder)}: {f.reason}" for f in report.failures
         )
     lines.extend(f"Note: {notice}" for notice in report.notices)
     if report.pruned:

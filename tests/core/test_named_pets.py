@@ -51,6 +51,13 @@ def test_named_pets_move_into_their_own_folders_and_undo_restores_the_tree(pets:
         "dogs": 1,
         "cats": 1,
     }
+    # Listed as everywhere else: dogs before cats, a species' own folder before its pets'.
+    assert [line.split(" -> ")[1] for line in plan.summary().splitlines() if " -> " in line] == [
+        "dogs/",
+        "dogs/Rex/",
+        "cats/",
+        "cats/Luna/",
+    ]
     assert "2 photos -> dogs/Rex/" in plan.summary()
     report = execute_plan(plan)
     assert report.moved == 5 and not report.failures

@@ -197,3 +197,18 @@ def test_a_scan_counts_its_dogs_and_cats_towards_the_species_means(
     model_id = window.session.scanner.classifier.model_id
     assert open_personal_store().load(model_id).means.counts.tolist() == expected
     assert min(expected) > 0
+
+
+def test_new_pet_dialog_shows_where_the_pet_will_go(qtbot):
+    """The example follows the species chosen and the name typed."""
+    from dogcat_desktop.ui.dialogs import NewPetDialog
+
+    dialog = NewPetDialog("cat")
+    qtbot.addWidget(dialog)
+    assert dialog.name_edit.placeholderText() == "Luna"
+    assert "(cats/Luna/)" in dialog.explanation.text()
+    qtbot.keyClicks(dialog.name_edit, "Tom")
+    assert "(cats/Tom/)" in dialog.explanation.text()
+    dialog.species_box.setCurrentIndex(dialog.species_box.findData("dog"))
+    assert "(dogs/Tom/)" in dialog.explanation.text()
+    assert dialog.name_edit.placeholderText() == "Rex"

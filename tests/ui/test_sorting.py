@@ -446,3 +446,32 @@ def test_preview_says_which_files_go_along_with_their_photos(window, scan, photo
         "cat.2000.MOV",
         "cat.2000.jpg.xmp",
     ]
+
+
+def test_destinations_are_listed_in_one_order_before_and_after(tmp_path, qtbot):
+    """Preview, the report after it and the last sort list dogs/ before cats/ and each
+    species' folder before its named pets', whatever order the photos came in."""
+    from dogcat_desktop.ui.last_sort import LastSortDialog
+
+    folder = tmp_path / "pets"
+    folder.mkdir()
+    labels = {"a.jpg": "cat/Luna", "b.jpg": "cat", "c.jpg": "dog/Rex", "d.jpg": "dog"}
+    for name in labels:
+        (folder / name).write_bytes(name.encode() * 50)
+    plan = moves.plan_sort(folder, [(folder / name, label) for name, label in labels.items()])
+    expected = ["dogs", "dogs/Rex", "cats", "cats/Luna"]
+
+    dialog = SortPreviewDialog(plan)
+    qtbot.addWidget(dialog)
+    branches = [dialog.files.topLevelItem(i).text(0) for i in range(len(expected))]
+    assert [text.split("/ (")[0] for text in branches] == expected
+
+    report = moves.execute_plan(plan)
+    _title, text, _details = sort_dialog.sort_report_text(report)
+    where = "1 to dogs/, 1 to dogs/Rex/, 1 to cats/, 1 to cats/Luna/"
+    assert text.startswith(f"Moved 4 photos: {where}."), text
+
+    last = LastSortDialog(folder, "", report.moved_files)
+    qtbot.addWidget(last)
+    listed = [last.tree.topLevelItem(i).text(0).split("/ (")[0] for i in range(len(expected))]
+    assert listed == expected
