@@ -35,6 +35,7 @@ class Embedded:
     probabilities: np.ndarray  # (N, 3) float32, in CLASSES order
     embeddings: np.ndarray  # (N, 1280) float16, as the scan cache keeps them
     model_id: str
+    threshold: float  # the bundled model's move threshold (its card's)
 
 
 def shared_photos() -> list[Photo]:
@@ -67,7 +68,11 @@ def load(threads: int = 1) -> Embedded:
         stored = np.load(cache)
         if np.array_equal(stored["paths"], names):
             return Embedded(
-                photos, stored["probabilities"], stored["embeddings"], classifier.model_id
+                photos,
+                stored["probabilities"],
+                stored["embeddings"],
+                classifier.model_id,
+                classifier.threshold,
             )
     probabilities = np.zeros((len(photos), 3), np.float32)
     embeddings = np.zeros((len(photos), 1280), np.float16)
@@ -88,4 +93,4 @@ def load(threads: int = 1) -> Embedded:
     temporary = cache.with_suffix(".tmp.npz")
     np.savez(temporary, paths=names, probabilities=probabilities, embeddings=embeddings)
     temporary.replace(cache)
-    return Embedded(photos, probabilities, embeddings, classifier.model_id)
+    return Embedded(photos, probabilities, embeddings, classifier.model_id, classifier.threshold)

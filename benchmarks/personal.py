@@ -26,7 +26,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
@@ -72,6 +72,10 @@ class Curve:
     linear_errors: dict[int, np.ndarray]
     rest_per_class: dict[int, np.ndarray]
     active: dict[int, bool]
+    # k -> photos not yet labelled that the bundled model had right and sure (a sort moves them)
+    # which the layer leaves unsure or wrong, and the reverse: what the user sees change
+    lost: dict[int, int] = field(default_factory=dict)
+    gained: dict[int, int] = field(default_factory=dict)
 
 
 def simulate(
@@ -90,16 +94,22 @@ def simulate(
     confidence = probabilities.max(axis=1)
     predicted = probabilities.argmax(axis=1)
     model_predicted = predicted.copy()
+    model_sure = (model_predicted == truth) & (confidence >= data.threshold)
     errors: dict[int, np.ndarray] = {}
     model_errors: dict[int, np.ndarray] = {}
     rest_counts: dict[int, np.ndarray] = {}
     active: dict[int, bool] = {}
+    lost: dict[int, int] = {}
+    gained: dict[int, int] = {}
     for k in range(last + 1):
         if k in (0, *STEPS):
             rest = np.setdiff1d(np.arange(len(rows)), labelled)
             errors[k] = _per_class(truth[rest], predicted[rest])
             model_errors[k] = _per_class(truth[rest], model_predicted[rest])
             rest_counts[k] = np.bincount(truth[rest], minlength=len(CLASSES))
+            sure = (predicted == truth) & (confidence >= data.threshold)
+            lost[k] = int((model_sure & ~sure)[rest].sum())
+            gained[k] = int((~model_sure & sure)[rest].sum())
         if k == last:
             break
         labelled.append(next_to_review(confidence, predicted != model_predicted, labelled))
@@ -113,7 +123,9 @@ def simulate(
             result = _unguarded(variant, vectors, probabilities, truth, labelled)
             predicted, confidence = result.argmax(axis=1), result.max(axis=1)
     collection = data.photos[rows[0]].collection
-    return Curve(collection, len(rows), False, model_errors, errors, {}, {}, rest_counts, active)
+    curve = Curve(collection, len(rows), False, model_errors, errors, {}, {}, rest_counts, active)
+    curve.lost, curve.gained = lost, gained
+    return curve
 
 
 def next_to_review(confidence: np.ndarray, changed: np.ndarray, labelled: list[int]) -> int:
@@ -203,6 +215,15 @@ def print_curves(curves: list[Curve]) -> None:
             + f"{curve.no_prior_errors[20].sum():>15}{curve.linear_errors[20].sum():>13}"
         )
     print("(° = the guard kept the bundled model at that step)")
+    print(
+        "\nSure and right, as a sort would move them: photos not yet labelled that the layer"
+        " made unsure or wrong / that it made sure and right (of those the model was not sure of)"
+    )
+    print(f"{'collection':<19}" + "".join(f"{f'k={k}':>12}" for k in STEPS))
+    for curve in curves:
+        if any(curve.lost.values()) or any(curve.gained.values()):
+            cells = "".join(f"{f'-{curve.lost[k]} / +{curve.gained[k]}':>12}" for k in STEPS)
+            print(f"{curve.collection:<19}{cells}")
     print("\nPer class after 20 labels (errors / photos left; bundled model -> with layer):")
     for curve in curves:
         parts = []
