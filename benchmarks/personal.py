@@ -46,7 +46,7 @@ from dogcat_desktop.core.personal import (  # noqa: E402
     PersonalStore,
     TrainingSet,
 )
-from dogcat_desktop.core.personal.means import SpeciesMeans  # noqa: E402
+from dogcat_desktop.core.personal.means import SpeciesMeans, bundled_means  # noqa: E402
 from dogcat_desktop.core.personal.softmax import fit_softmax  # noqa: E402
 from dogcat_desktop.core.personal.species import SpeciesModel, normalise, prior, project  # noqa: E402
 from dogcat_desktop.resources import model_dir  # noqa: E402
@@ -247,18 +247,26 @@ class NameResult:
     others_named: int  # of those, given a pet's name (wrongly)
 
 
-def run_names(data: embeddings.Embedded, seed: int = 0) -> list[NameResult]:
+def run_names(
+    data: embeddings.Embedded,
+    seed: int = 0,
+    means: SpeciesMeans | None = None,
+    examples_each: tuple[int, ...] = NAME_EXAMPLES,
+) -> list[NameResult]:
+    """``means``: what the pets are told apart against; by default as the app has them after
+    scanning the collection (its own means, the bundled model's counted in)."""
     rng = np.random.default_rng(seed)
     photos = data.photos
     results = []
-    means = collection_means(data, "oxpets")
+    if means is None:
+        means = collection_means(data, "oxpets").with_prior(bundled_means(model_dir()))
     for species in ("cat", "dog"):
         rows = [i for i, p in enumerate(photos) if p.collection == "oxpets" and p.label == species]
         breeds: dict[str, list[int]] = {}
         for i in rows:
             breeds.setdefault(photos[i].category.split(": ")[-1].split(" (")[0], []).append(i)
         usable = sorted(b for b, members in breeds.items() if len(members) >= 15)
-        for pets, examples in itertools.product(PET_COUNTS, NAME_EXAMPLES):
+        for pets, examples in itertools.product(PET_COUNTS, examples_each):
             total = NameResult(species, pets, examples, 0, 0, 0, 0, 0)
             for _ in range(NAME_TRIALS):
                 chosen = rng.choice(usable, pets, replace=False).tolist()
@@ -310,6 +318,25 @@ def print_names(results: list[NameResult]) -> None:
             f"{r.species:<8}{r.pets:>5}{r.examples:>12}{r.right / total:>8.1%}"
             f"{r.wrong / total:>8.1%}{r.unnamed / total:>9.1%}{r.others_named / r.others:>20.1%}"
         )
+
+
+def print_new_user(data: embeddings.Embedded, seed: int) -> None:
+    """A new user, who has scanned too few photos for means of their own: the pets are told
+    apart against the bundled model's means (its training photos'), or, without those, as
+    they are."""
+    prior = bundled_means(model_dir())
+    print("\nA new user's pets (5 labels each, no photos of their own scanned yet)")
+    print(f"{'species':<8}{'pets':>5}{'right':>8}{'other breeds named':>20}{'':>4}against")
+    variants = [("nothing (no mean)", SpeciesMeans.empty())]
+    if prior is not None:
+        variants.append(("the bundled model's means", SpeciesMeans.empty().with_prior(prior)))
+    for what, means in variants:
+        for r in run_names(data, seed, means, examples_each=(5,)):
+            total = r.right + r.wrong + r.unnamed
+            print(
+                f"{r.species:<8}{r.pets:>5}{r.right / total:>8.1%}"
+                f"{r.others_named / r.others:>20.1%}{'':>4}{what}"
+            )
 
 
 @dataclass
@@ -373,6 +400,7 @@ def main() -> None:
     names = [] if args.skip_names else run_names(data, seed=args.names_seed)
     if names:
         print_names(names)
+        print_new_user(data, args.names_seed)
     measured = timings(data)
     print(
         f"\nOn {REFIT_LABELS:,} labels: refit (guard included) {measured.fit:.2f} s; predicting"

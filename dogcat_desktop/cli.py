@@ -49,11 +49,19 @@ def _open_corrections_quietly():
         return None
 
 
+def _bundled_means():
+    """The bundled model's species means, which named pets are told apart against at first."""
+    from .core.personal.means import bundled_means
+    from .resources import model_dir
+
+    return bundled_means(model_dir())
+
+
 def _personal_layer(model_id: str, enabled: bool):
     """The fitted personal layer; a damaged file is said once and the bundled model used."""
     from .core.learning import load_layer, open_personal_store
 
-    loaded = load_layer(open_personal_store(), model_id, enabled=enabled)
+    loaded = load_layer(open_personal_store(), model_id, enabled=enabled, prior=_bundled_means())
     problem = loaded.layer.status().problem
     if problem:
         _say(f"{problem}; using the bundled model alone (dogcat-sorter-cli personal reset)")
@@ -364,7 +372,7 @@ def _label(args: argparse.Namespace) -> int:
     done = len(examples)
     what = f"as {label}" if label else "cleared"
     print(f"{done} photo{'s' if done != 1 else ''} {what}.")
-    print(load_layer(store, model_id).layer.status().describe())
+    print(load_layer(store, model_id, prior=_bundled_means()).layer.status().describe())
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
@@ -400,7 +408,7 @@ def _personal(args: argparse.Namespace) -> int:
     except PersonalFileError as exc:
         _say(f"{exc}")
         return EXIT_SOME_FAILED
-    layer = load_layer(store, model_id).layer
+    layer = load_layer(store, model_id, prior=_bundled_means()).layer
     print(layer.status().describe())
     return EXIT_SOME_FAILED if layer.status().problem else EXIT_OK
 

@@ -178,3 +178,18 @@ def test_exported_model_matches_keras(test_set):
         assert cosine.mean() > 0.95
     else:
         assert np.abs(lite["probabilities"] - reference["probabilities"]).max() < 1e-3
+
+
+def test_the_model_ships_its_typical_dog_and_cat():
+    """The means named pets are first told apart against: one per species, from as many
+    training photos as the card lists, the card naming the file."""
+    from dogcat_desktop.core.personal.means import bundled_means
+    from dogcat_desktop.core.personal.species import normalise
+
+    means = bundled_means(MODEL)
+    assert means is not None and CARD["files"]["species_means"] == "species_means.npz"
+    per_class = CARD["data"]["train"]["per_class"]
+    assert means.counts.tolist() == [per_class["dog"], per_class["cat"]]
+    dog, cat = means.centre("dog"), means.centre("cat")
+    assert dog is not None and cat is not None
+    assert float((normalise(dog[None]) @ normalise(cat[None]).T)[0, 0]) < 0.99  # two directions

@@ -208,3 +208,20 @@ def test_classify_counts_the_photos_towards_the_species_means(pets, capsys):
     cli(capsys, "classify", pets / "dog.2000.jpg")
     again = store.load(model_id).means
     assert again.counts.sum() == state.means.counts.sum() + 1
+
+
+def test_a_new_users_named_pet_is_told_apart_from_the_bundled_models_typical_one(pets, capsys):
+    """4 cats scanned are far too few for a mean of the user's own: classify compares Luna
+    against the bundled model's typical cat from the start (what the status line shows is the
+    same layer, with the same centre)."""
+    from dogcat_desktop import cli as cli_module
+    from dogcat_desktop.core.classifier import model_id_of
+    from dogcat_desktop.resources import model_dir
+
+    cats = sorted(pets.glob("cat.*.jpg"))
+    code, _, _ = cli(capsys, "label", *cats[:2], "--as", "cat/Luna")
+    assert code == 0
+    loaded = cli_module._personal_layer(model_id_of(model_dir()), True)
+    assert loaded.state is not None and loaded.state.means.counts.sum() < 50
+    luna = loaded.layer.names["cat"]
+    assert luna.names == ("Luna",) and luna.centre is not None

@@ -55,7 +55,8 @@ def photos(tmp_path, cat_photos, dog_photos, shared_data) -> Path:
 def test_bundle_is_lean(bundle):
     names = {p.name for p in bundle.rglob("*")}
     assert {"dogcat-sorter", "dogcat-sorter-cli"} <= names
-    assert (bundle / "_internal" / "resources" / "model" / "model.tflite").exists()
+    for shipped in ("model.tflite", "model_card.json", "species_means.npz"):
+        assert (bundle / "_internal" / "resources" / "model" / shipped).exists(), shipped
     for unwanted in ("tensorflow", "keras", "QtWebEngineCore", "Qt3DCore", "QtMultimedia"):
         assert not any(unwanted in name for name in names), unwanted
     # Symbolic links (PyInstaller links shared libraries into place) take no space of their own.

@@ -16,7 +16,7 @@ import numpy as np
 from dogcat_desktop.core.classifier import DEFAULT_THRESHOLD
 from dogcat_desktop.core.labels import CLASSES
 
-from . import export, quantise, report
+from . import export, quantise, report, typical
 from . import head as heads
 from .calibration import expected_calibration_error, fit_temperature, softmax
 from .features import (
@@ -245,7 +245,8 @@ def run(config: Config, log: Log = print) -> dict:
     split = select(config, log)
     decoded = decode(split, config, log)
     log("float32 backbone:")
-    float_features = embed(split, decoded, Extractor(config.base_weights), config, log)
+    float_extractor = Extractor(config.base_weights)
+    float_features = embed(split, decoded, float_extractor, config, log)
     builds = {"float32": fit_build(float_features, config, log)}
     calibration_photos, extractor = None, None
     with tempfile.TemporaryDirectory() as work:
@@ -263,6 +264,15 @@ def run(config: Config, log: Log = print) -> dict:
         written = export.export(final, config.out_dir, config.formats, calibration_photos)
         if extractor is not None and calibration_photos is not None and "tflite" in written:
             quantise.check_same_backbone(extractor, written["tflite"], calibration_photos[:32])
+        # The typical dog and cat, as the shipped backbone embeds the training photos.
+        means = typical.training_means(
+            extractor if extractor is not None else float_extractor,
+            [decoded[n] for n in split.source_names("train")],
+            config.seed,
+            config.cache_dir,
+            log,
+        )
+        written["species_means"] = typical.write(means, config.out_dir)
     log(f"features and heads ready after {time.time() - started:.0f}s")
     log("exported " + ", ".join(p.name for p in written.values()))
 

@@ -138,6 +138,7 @@ class Classifier:
         self.card = ModelCard.load(card_path)
         if tuple(self.card.classes) != CLASSES:
             raise ModelLoadError(f"model classes {self.card.classes} do not match {CLASSES}")
+        self.model_dir = model_dir
         self.model_path = model_path
         self.main_runner = ModelRunner(model_path, threads or os.cpu_count() or 1)
         self.model_id = model_id_of(model_dir)

@@ -55,10 +55,17 @@ class Loaded:
     layer: PersonalLayer
 
 
-def load_layer(store: PersonalStore, model_id: str, *, enabled: bool = True) -> Loaded:
+def load_layer(
+    store: PersonalStore,
+    model_id: str,
+    *,
+    enabled: bool = True,
+    prior: SpeciesMeans | None = None,
+) -> Loaded:
     """Load and fit; a damaged file gives a layer that is not used and says why.
 
-    ``enabled=False`` (``--no-personal``) leaves the file unread and the bundled model alone.
+    ``enabled=False`` (``--no-personal``) leaves the file unread and the bundled model alone;
+    ``prior``: the bundled model's own species means (``means.bundled_means``).
     """
     if not enabled:
         return Loaded(None, PersonalLayer.fit(TrainingSet(model_id), enabled=False))
@@ -66,12 +73,14 @@ def load_layer(store: PersonalStore, model_id: str, *, enabled: bool = True) -> 
         state = store.load(model_id)
     except PersonalFileError as exc:
         return Loaded(None, PersonalLayer.unavailable(str(exc)))
-    return Loaded(state, fit_state(state))
+    return Loaded(state, fit_state(state, prior))
 
 
-def fit_state(state: PersonalState) -> PersonalLayer:
-    """The layer a saved state gives: its labels, switch and the species' means."""
-    return PersonalLayer.fit(state.training, enabled=state.enabled, means=state.means)
+def fit_state(state: PersonalState, prior: SpeciesMeans | None = None) -> PersonalLayer:
+    """The layer a saved state gives: its labels, switch and the species' means, with the
+    bundled model's (``prior``) counted in until the user's own photos are many."""
+    means = state.means.with_prior(prior)
+    return PersonalLayer.fit(state.training, enabled=state.enabled, means=means)
 
 
 def tally(counted: Tally, result: ScanResult) -> None:

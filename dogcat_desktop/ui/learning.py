@@ -28,7 +28,7 @@ from ..core.personal import (
     parse_label,
 )
 from ..core.personal.labels import SPECIES
-from ..core.personal.means import SpeciesMeans, Tally
+from ..core.personal.means import SpeciesMeans, Tally, bundled_means
 from ..core.scan import ScanResult
 from .session import Session
 from .workers import Task
@@ -62,6 +62,7 @@ class LearningController(QObject):
         # 100,000 photos took about a second).
         self._seen: list[ScanResult] = []
         self._model_id: str | None = None
+        self._prior: SpeciesMeans | None = None  # the bundled model's species means
         self._changes: list[Change] = []
         self._enabled: bool | None = None
         self._reset = False
@@ -202,6 +203,7 @@ class LearningController(QObject):
         scanner = self.session.scanner
         if scanner is not None:
             self._model_id = scanner.classifier.model_id
+            self._prior = bundled_means(scanner.classifier.model_dir)
             self._start()
 
     def _queue(self, change: Change) -> None:
@@ -216,7 +218,7 @@ class LearningController(QObject):
         reset, self._reset = self._reset, False
         pets, self._new_pets = self._new_pets, []
         scanned, self._seen = self._seen, []
-        store, model_id = self.store, self._model_id
+        store, model_id, prior = self.store, self._model_id, self._prior
         self._running = True
 
         def refit(_task: Task) -> Refit:
@@ -233,7 +235,7 @@ class LearningController(QObject):
                     state = store.load(model_id)
             except PersonalFileError as exc:
                 return Refit(None, PersonalLayer.unavailable(str(exc)))
-            return Refit(state, fit_state(state))
+            return Refit(state, fit_state(state, prior))
 
         self.session.run_task(refit, self._fitted, self._failed)
 

@@ -122,3 +122,67 @@ def test_a_photo_more_like_the_typical_cat_than_like_luna_stays_unnamed():
     assert (centred[:, 0] >= model.floors[0]).all()  # the radius alone would name them
     assert [s.name for s in model.suggest(typical, 0.6)] == [None, None]
     assert [s.name for s in model.suggest(hers, 0.6)] == ["Luna", "Luna"]
+
+
+def test_a_new_user_gets_the_bundled_models_means_until_their_own_are_many(tmp_path):
+    """Nothing scanned yet: the shipped means (the model's training photos) are the centre, so
+    the first named cat is told apart from the typical cat at once; the user's own photos
+    outweigh them as they come, and what is saved stays the user's own."""
+    rng = np.random.default_rng(4)
+
+    def noisy(centre: np.ndarray, count: int) -> np.ndarray:  # photos that vary a lot
+        return np.abs(centre + 2.0 * rng.standard_normal((count, EMBEDDING_SIZE)))
+
+    shared = 10.0 * np.abs(rng.standard_normal(EMBEDDING_SIZE))
+    luna = shared + 0.7 * rng.standard_normal(EMBEDDING_SIZE)  # a little off the typical cat
+    trained = unit(noisy(shared, 300))  # the build's cats: typical ones
+    path = tmp_path / means_module.MEANS_FILE
+    shipped = SpeciesMeans.of(trained, ["cat"] * len(trained))
+    np.savez(path, sums=shipped.sums, counts=shipped.counts)
+    prior = means_module.bundled_means(tmp_path)
+    assert prior is not None and prior.counts.tolist() == [0, 300]
+
+    probabilities = np.eye(len(CLASSES))[CLASSES.index("cat")] * 0.9 + 0.05
+    labelled = TrainingSet("m").with_labels(
+        (f"luna-{i}", "cat/Luna", e, probabilities) for i, e in enumerate(noisy(luna, 5))
+    )
+    given = np.tile(probabilities, (20, 1))
+    typical, lunas = noisy(shared, 20), noisy(luna, 20)
+    new_user = SpeciesMeans.empty()
+    alone = PersonalLayer.fit(labelled, means=new_user)
+    assert alone.names["cat"].centre is None
+    # Without a mean, Luna's radius alone lets most typical cats take her name.
+    assert sum(p.name == "Luna" for p in alone.predict(typical, given)) >= 15
+
+    layer = PersonalLayer.fit(labelled, means=new_user.with_prior(prior))
+    assert np.allclose(layer.names["cat"].centre, trained.mean(axis=0), atol=1e-5)
+    assert sum(p.name is not None for p in layer.predict(typical, given)) <= 2
+    assert sum(p.name == "Luna" for p in layer.predict(lunas, given)) >= 18
+
+    # The user's own photos take over: 500 of theirs against the prior's weight of 50.
+    own = unit(noisy(luna, 500))
+    mine = SpeciesMeans.of(own, ["cat"] * 500)
+    centre = mine.with_prior(prior).centre("cat")
+    expected = (own.sum(axis=0) + trained.mean(axis=0) * means_module.PRIOR_WEIGHT) / 550
+    assert centre is not None and np.allclose(centre, expected, atol=1e-5)
+    assert mine.with_prior(None) is mine and mine.counts.tolist() == [0, 500]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        None,  # a model built before the means: none
+        {"sums": np.zeros((2, 7)), "counts": np.array([1, 1])},
+        {"sums": np.full((2, EMBEDDING_SIZE), np.nan), "counts": np.array([1, 1])},
+        {"sums": np.zeros((2, EMBEDDING_SIZE)), "counts": np.array([-1, 1])},
+        {"sums": np.zeros((2, EMBEDDING_SIZE))},
+        b"not an archive",
+    ],
+)
+def test_bundled_means_that_are_not_a_builds_are_not_used(tmp_path, fields):
+    path = tmp_path / means_module.MEANS_FILE
+    if isinstance(fields, bytes):
+        path.write_bytes(fields)
+    elif fields is not None:
+        np.savez(path, **fields)
+    assert means_module.bundled_means(tmp_path) is None

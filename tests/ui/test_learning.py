@@ -212,3 +212,20 @@ def test_new_pet_dialog_shows_where_the_pet_will_go(qtbot):
     dialog.species_box.setCurrentIndex(dialog.species_box.findData("dog"))
     assert "(dogs/Tom/)" in dialog.explanation.text()
     assert dialog.name_edit.placeholderText() == "Rex"
+
+
+def test_a_new_users_first_pet_is_told_apart_from_the_bundled_models_typical_one(
+    window, scan, photo_folder, qtbot
+):
+    """10 cats scanned are too few for a mean of the user's own (50): the bundled model's
+    typical cat stands in, so Luna is compared against it from her first photos."""
+    scan(window, photo_folder)
+    learnt(window, qtbot)
+    cats = sorted(p.name for p in photo_folder.glob("cat.*.jpg"))
+    select(window, cats[:3])
+    window.new_pet("Luna", "cat")
+    learnt(window, qtbot)
+    model = window.learning.layer.names["cat"]
+    assert model.names == ("Luna",) and model.centre is not None
+    model_id = window.session.scanner.classifier.model_id
+    assert open_personal_store().load(model_id).means.counts[1] < 50  # the user's own: few

@@ -4,12 +4,17 @@ against ("SimpleShot": centre, normalise, nearest prototype).
 Kept as sums and counts of the scanned photos' unit embeddings, by the bundled model's label, so
 each scan adds to them without keeping a photo. A folder scanned again counts again; the count is
 capped so that the mean keeps following new photos rather than freezing on the first ones.
+Until the user's photos are many, the bundled model's own means (its training photos', shipped
+beside it) count as ``PRIOR_WEIGHT`` of them: without any mean, one named cat took the name to
+half the other cats in ``benchmarks/personal.py``.
 """
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +23,8 @@ from .training_set import EMBEDDING_SIZE
 
 MIN_PHOTOS = 50  # fewer photos of a species than this and its mean is not trusted
 CAP = 20_000  # beyond this many photos, older ones weigh less, as in a running mean
+MEANS_FILE = "species_means.npz"  # beside the bundled model: its training photos' means
+PRIOR_WEIGHT = MIN_PHOTOS  # how many of the user's photos the bundled model's means count as
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,17 @@ class SpeciesMeans:
         counts = np.minimum(counts, CAP)
         return SpeciesMeans(sums, counts)
 
+    def with_prior(self, prior: SpeciesMeans | None) -> SpeciesMeans:
+        """These means with ``prior``'s (the bundled model's training photos) counted as
+        ``PRIOR_WEIGHT`` photos of each species: a new user's first named cat is told apart
+        from the typical cat at once, and the user's own photos take over as they are scanned.
+        For fitting only; what is saved stays the user's own."""
+        if prior is None:
+            return self
+        weights = np.where(prior.counts > 0, PRIOR_WEIGHT, 0)
+        means = prior.sums / np.maximum(prior.counts, 1)[:, None]
+        return SpeciesMeans(self.sums + means * weights[:, None], self.counts + weights)
+
     def centre(self, species: str) -> np.ndarray | None:
         """The species' mean unit embedding, or None while fewer than ``MIN_PHOTOS`` were seen."""
         index = SPECIES.index(species)
@@ -78,3 +96,23 @@ class Tally:
 
     def means(self) -> SpeciesMeans:
         return SpeciesMeans(self.sums.copy(), self.counts.copy())
+
+
+def bundled_means(model_dir: Path) -> SpeciesMeans | None:
+    """The means a build ships beside its model (``training/typical.py``); None when it has
+    none (a model built before them) or the file is not what a build writes."""
+    try:
+        with np.load(model_dir / MEANS_FILE, allow_pickle=False) as fields:
+            sums, counts = fields["sums"], fields["counts"]
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    if (
+        sums.shape != (len(SPECIES), EMBEDDING_SIZE)
+        or counts.shape != (len(SPECIES),)
+        or sums.dtype.kind != "f"
+        or counts.dtype.kind not in "iu"
+        or not np.isfinite(sums).all()
+        or (counts < 0).any()
+    ):
+        return None
+    return SpeciesMeans(sums.astype(np.float64), counts.astype(np.int64))
