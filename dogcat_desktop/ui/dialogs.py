@@ -40,12 +40,19 @@ class ShortcutsDialog(QDialog):
         table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         for keys, action in shortcuts:
             QTreeWidgetItem(table, [keys, action])
+        self.table = table
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        self.resize(460, 520)
+        # Wide enough that no action is cut short ("Name the selected photos as your pets…").
+        table.resizeColumnToContents(0)
+        table.resizeColumnToContents(1)
+        needed = table.columnWidth(0) + table.columnWidth(1) + 2 * table.frameWidth()
+        scroll_bar = table.verticalScrollBar().sizeHint().width()
+        margins = layout.contentsMargins()
+        self.resize(needed + scroll_bar + margins.left() + margins.right() + 8, 560)
 
 
 def about_text(card: dict | None, personal: str = "") -> str:

@@ -16,6 +16,7 @@ from dogcat_desktop.core.report import COLUMNS
 from dogcat_desktop.ui import loupe
 from dogcat_desktop.ui import settings as keys
 from dogcat_desktop.ui.actions import Action, shortcut_rows
+from dogcat_desktop.ui.dialogs import ShortcutsDialog
 from dogcat_desktop.ui.export import write_results_csv
 from dogcat_desktop.ui.main_window import MainWindow
 from dogcat_desktop.ui.results_model import Role
@@ -316,6 +317,17 @@ def test_help_dialogs(window):
         .toString(QKeySequence.SequenceFormat.NativeText)
     )
     assert preferences and (preferences, "Preferences") in rows  # Ctrl+, here
+    shortcuts = ShortcutsDialog(rows, window)
+    shortcuts.show()
+    table = shortcuts.table
+    metrics = table.fontMetrics()
+    for row in range(table.topLevelItemCount()):
+        item = table.topLevelItem(row)
+        for column in (0, 1):  # every key and action readable whole, none cut short with "…"
+            width = metrics.horizontalAdvance(item.text(column))
+            assert width <= table.columnWidth(column), item.text(column)
+    assert table.header().length() <= table.viewport().width()
+    shortcuts.close()
     window.show_about()
     title, text = window.messages[-1]
     assert title == "About DogCat Sorter"
