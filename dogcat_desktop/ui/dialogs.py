@@ -74,8 +74,10 @@ def about_text(card: dict | None, personal: str = "") -> str:
         figures.append(
             f"Photos of neither recognised as such: <b>{test['other_recognised']:.1%}</b>"
         )
-    if test.get("photos"):
-        figures.append(f"Measured on {test['photos']} test photos not used in training")
+    photos = test.get("photos")
+    if photos:
+        count = f"{photos:,}" if isinstance(photos, int) else html.escape(str(photos))
+        figures.append(f"Measured on {count} photos from collections training never saw")
     date = str(card.get("date", ""))[:10]
     if date:
         figures.append(f"Model trained on {date}")

@@ -333,6 +333,7 @@ def test_help_dialogs(window):
     assert title == "About DogCat Sorter"
     card = window.session.scanner.classifier.card.raw
     assert f"{card['test']['cat_dog_accuracy']:.1%}" in text
+    assert f"Measured on {card['test']['photos']:,} photos from collections" in text
     assert card["date"][:10] in text
 
 
