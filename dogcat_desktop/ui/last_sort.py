@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.moves import destination_order, relative
+from .plain_text import plain_label
 
 
 class LastSortDialog(QDialog):
@@ -34,7 +34,7 @@ class LastSortDialog(QDialog):
         self.resize(620, 480)
         when = f" on {started[:19].replace('T', ' ')} UTC" if started else ""
         photos = "1 photo" if len(moves) == 1 else f"{len(moves)} photos"
-        heading = QLabel(f"The last sort of “{folder.name or folder}”{when} moved {photos}:")
+        heading = plain_label(f"The last sort of “{folder.name or folder}”{when} moved {photos}:")
         heading.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setObjectName("lastSort")

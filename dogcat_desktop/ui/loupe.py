@@ -1,8 +1,9 @@
 """The loupe (Space): the photo under review as large as the window allows, as in Lightroom.
 
 It shares the grid's model and selection, so the filmstrip, the arrow keys and a mark move
-the same current photo the grid shows; D, C, N and Backspace label it here too, and the
-review's auto-advance applies. Z switches between fitting the window and 100%.
+the same current photo the grid shows; D, C, N, 1 to 9 (the named pets, as in the grid) and
+Backspace label it here too, and the review's auto-advance applies. What it says of the photo
+is what the preview pane says. Z switches between fitting the window and 100%.
 """
 
 from __future__ import annotations
@@ -25,32 +26,19 @@ from PySide6.QtWidgets import (
 
 from .delegate import MIN_THUMBNAIL, PhotoDelegate
 from .grid import REVIEW_KEYS
-from .preview import DIALOG_IMAGE_SIDE, ImageLoader, ScaledImage
+from .plain_text import escaped
+from .preview import DIALOG_IMAGE_SIDE, ImageLoader, ScaledImage, verdict
 from .results_model import Role, Row
-from .style import style_of
 
 ACTUAL_SIDE = 16384  # 100%: the photo as it is (the core still refuses decompression bombs)
 CLOSE_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter)
-ZOOM_KEYS = (Qt.Key.Key_Z, Qt.Key.Key_1)
+ZOOM_KEYS = (Qt.Key.Key_Z,)
+PET_KEYS = {getattr(Qt.Key, f"Key_{n}"): n - 1 for n in range(1, 10)}  # as the grid's 1 to 9
 
 
 def describe(row: Row, threshold: float) -> str:
-    """Name, label, confidence and who set the label, in one line of rich text."""
-    result, prediction = row.result, row.result.prediction
-    name = f"<b>{result.path.name}</b>"
-    if row.waiting:
-        return f"{name} · not classified yet"
-    if prediction is None:
-        return f"{name} · cannot be read: {result.error or 'unknown reason'}"
-    model_says = f"{style_of(prediction.label).name}, {prediction.confidence:.0%} sure"
-    if row.correction:
-        return (
-            f"{name} · <b>{style_of(row.correction).name}</b>, set by you "
-            f"(the model said {model_says})"
-        )
-    if prediction.confidence < threshold:
-        return f"{name} · <b>Unsure</b>: probably {model_says} (the model)"
-    return f"{name} · <b>{model_says}</b> (the model)"
+    """The file's name in bold, then the preview pane's verdict: one line of rich text."""
+    return f"<b>{escaped(row.path.name)}</b> · {escaped(verdict(row, threshold))}"
 
 
 class LoupeDialog(QDialog):
@@ -63,11 +51,14 @@ class LoupeDialog(QDialog):
         step: Callable[[int], object],
         threshold: Callable[[], float],
         parent: QWidget | None = None,
+        pets: Callable[[], list[str]] = list,
     ) -> None:
+        """``pets``: the named pets' labels (``cat/Luna``) in the order of keys 1 to 9."""
         super().__init__(parent)
         self.setWindowTitle("DogCat Sorter")
         self.proxy, self.selection = proxy, selection
         self._mark, self._step, self._threshold = mark, step, threshold
+        self._pets = pets
         self.path: Path | None = None
         self.zoomed = False
 
@@ -83,7 +74,10 @@ class LoupeDialog(QDialog):
         self.info = QLabel()
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.setWordWrap(True)
-        hint = QLabel("D, C, N mark · ← → move · Z fits or shows 100% · Space or Esc closes")
+        hint = QLabel(
+            "D, C, N mark · 1 to 9 name your pets · ← → move · Z fits or shows 100% · "
+            "Space or Esc closes"
+        )
         hint.setEnabled(False)
 
         strip_delegate.thumbnail_size = MIN_THUMBNAIL
@@ -193,6 +187,11 @@ class LoupeDialog(QDialog):
         elif key == Qt.Key.Key_Backspace:
             self._mark(None)
             self.refresh()
+        elif key in PET_KEYS:
+            pets = self._pets()
+            if PET_KEYS[key] < len(pets):
+                self._mark(pets[PET_KEYS[key]])
+                self.refresh()
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             self._step(-1 if key == Qt.Key.Key_Left else 1)
         elif key in ZOOM_KEYS:

@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         for action in actions.pets:
             action.triggered.connect(lambda _checked=False, pet=action: self._name_as(pet.data()))
         actions.name_as = self._name_as
+        self.review.pet_labels = lambda: [f"{kind}/{name}" for kind, name in self.learning.pets()]
         actions[Action.LEARN].toggled.connect(self.learning.set_enabled)
         self.learning.pets_changed.connect(lambda: actions.show_pets(self.learning.pets()))
         self.learning.layer_changed.connect(self._show_learning)
@@ -321,7 +322,10 @@ class MainWindow(QMainWindow):
         card = scanner.classifier.card.raw if scanner else None
         personal = self.learning.layer.status().describe()
         self.session.show_message(
-            QMessageBox.Icon.Information, "About DogCat Sorter", about_text(card, personal)
+            QMessageBox.Icon.Information,
+            "About DogCat Sorter",
+            about_text(card, personal),
+            rich=True,
         )
 
     # Named pets and the personal layer ----------------------------------------------------------
@@ -384,6 +388,8 @@ class MainWindow(QMainWindow):
         box = QMessageBox(
             message.icon, message.title, message.text, QMessageBox.StandardButton.Ok, self
         )
+        # A file or folder name in a message is shown as it is, never taken for markup.
+        box.setTextFormat(Qt.TextFormat.RichText if message.rich else Qt.TextFormat.PlainText)
         if message.details:
             box.setDetailedText(message.details)
         box.exec()

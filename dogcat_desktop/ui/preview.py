@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ..core.imaging import ImageReadError, load_display
 from ..core.labels import CLASSES
 from ..core.personal import Source
+from .plain_text import plain_label
 from .results_model import Row
 from .style import MARKABLE, STYLES, style_of
 
@@ -174,6 +175,34 @@ class ProbabilityBar(QProgressBar):
             self.setFormat(f"{value:.0%}")
 
 
+def verdict(row: Row, threshold: float) -> str:
+    """What the app says of a photo, in one plain sentence: its label, how sure, and whose it
+    is (the model's, learnt from the user's labels, or the user's own), with a pet's name.
+    The preview pane and the loupe both show it, so the two never disagree."""
+    result, prediction = row.result, row.result.prediction
+    if row.waiting:
+        return "Not classified yet: the scan is on its way."
+    if prediction is None:
+        return f"Cannot be read: {result.error}"
+    model_says = f"{style_of(prediction.label).name}, {prediction.confidence:.0%} sure"
+    name = row.name(threshold)
+    named = f" ({name})" if name else ""
+    if row.correction:
+        marked = style_of(row.correction).name
+        return f"Marked as {marked}{named} by you (the model said {model_says})."
+    personal = row.personal
+    if row.source == Source.PERSONAL and personal is not None:
+        says = f"{style_of(personal.label).name}{named}, {personal.confidence:.0%} sure"
+        if name:
+            says += f"; {name} {personal.name_confidence:.0%}"
+        if personal.confidence < threshold:
+            return f"Unsure: probably {says}, learnt from your labels (model: {model_says})."
+        return f"{says}: learnt from your labels (the model said {model_says})."
+    if prediction.confidence < threshold:
+        return f"Unsure: probably {model_says}."
+    return f"{model_says}."
+
+
 class PreviewPane(QWidget):
     """Shows the current photo; decoding waits for the selection to settle (holding an arrow
     key through 200 photos decodes only the last one)."""
@@ -184,15 +213,15 @@ class PreviewPane(QWidget):
         super().__init__(parent)
         self.image = ScaledImage()
         self.image.setText("No photo selected")
-        self.name = QLabel()
+        self.name = plain_label()  # a file's name, shown as it is
         self.name.setWordWrap(True)
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.name.font()
         font.setBold(True)
         self.name.setFont(font)
-        self.details = QLabel()
+        self.details = plain_label()
         self.details.setWordWrap(True)
-        self.verdict = QLabel()
+        self.verdict = plain_label()  # may quote a read error, which names the file
         self.verdict.setWordWrap(True)
         self.bars: dict[str, ProbabilityBar] = {}
         bars = QGridLayout()
@@ -266,7 +295,7 @@ class PreviewPane(QWidget):
         if selected > 1:
             parts.append(f"{selected} photos selected")
         self.details.setText(" · ".join(parts))
-        self.verdict.setText(self._verdict(row))
+        self.verdict.setText(verdict(row, self._threshold))
         probabilities = row.probabilities
         for index, label in enumerate(CLASSES):
             self.bars[label].set_probability(probabilities[index] if probabilities else None)
@@ -277,30 +306,6 @@ class PreviewPane(QWidget):
                 self.image.set_image(None, "This file cannot be shown.")
             else:
                 self._decode_timer.start()
-
-    def _verdict(self, row: Row) -> str:
-        result, prediction = row.result, row.result.prediction
-        if row.waiting:
-            return "Not classified yet: the scan is on its way."
-        if prediction is None:
-            return f"Cannot be read: {result.error}"
-        model_says = f"{style_of(prediction.label).name}, {prediction.confidence:.0%} sure"
-        name = row.name(self._threshold)
-        named = f" ({name})" if name else ""
-        if row.correction:
-            marked = style_of(row.correction).name
-            return f"Marked as {marked}{named} by you (the model said {model_says})."
-        personal = row.personal
-        if row.source == Source.PERSONAL and personal is not None:
-            says = f"{style_of(personal.label).name}{named}, {personal.confidence:.0%} sure"
-            if name:
-                says += f"; {name} {personal.name_confidence:.0%}"
-            if personal.confidence < self._threshold:
-                return f"Unsure: probably {says}, learnt from your labels (model: {model_says})."
-            return f"{says}: learnt from your labels (the model said {model_says})."
-        if prediction.confidence < self._threshold:
-            return f"Unsure: probably {model_says}."
-        return f"{model_says}."
 
     def _decode(self) -> None:
         if self._row is None:

@@ -25,6 +25,7 @@ from ..core.learning import is_trivial
 from ..core.personal import PersonalLayer, PersonalPrediction, Source
 from ..core.review import ReviewStatus, pet_name, review_status, sort_status
 from ..core.scan import ScanResult
+from .plain_text import tooltip
 from .style import style_of
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -177,7 +178,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return result.path.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row)
+            return tooltip(self._tooltip(row))
         if role == Role.LABEL:
             return row.label
         if role == Role.STATUS:

@@ -29,6 +29,8 @@ class ReviewController(QObject):
         self.grid = grid
         self.proxy = proxy
         self.preview = preview
+        # The named pets' labels in the order of keys 1 to 9 (the window sets it).
+        self.pet_labels: Callable[[], list[str]] = list
         self._preview_timer = QTimer(self, singleShot=True, interval=0)
         self._preview_timer.timeout.connect(self.update_preview)
         grid.correction_requested.connect(self.mark)
@@ -191,6 +193,7 @@ class ReviewController(QObject):
             self.step,
             lambda: self.session.threshold,
             self.grid.window(),
+            self.pet_labels,
         ).exec()
         self.grid.scrollTo(self.grid.currentIndex())
 

@@ -35,6 +35,7 @@ class Message:
     title: str
     text: str
     details: str = ""
+    rich: bool = False  # the app's own markup (About); anything with names in it stays plain
 
 
 class Session(QObject):
@@ -78,9 +79,9 @@ class Session(QObject):
     # Messages -------------------------------------------------------------------------------------
 
     def show_message(
-        self, icon: QMessageBox.Icon, title: str, text: str, details: str = ""
+        self, icon: QMessageBox.Icon, title: str, text: str, details: str = "", rich: bool = False
     ) -> None:
-        self.message.emit(Message(icon, title, text, details))
+        self.message.emit(Message(icon, title, text, details, rich))
 
     def show_status(self, text: str, timeout_ms: int = 0) -> None:
         self.status.emit(text, timeout_ms)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -33,6 +32,7 @@ from ..core.moves import (
 )
 from ..core.review import ReviewStatus, staying_detail
 from ..core.undo import UndoReport
+from .plain_text import escaped, plain_label
 from .style import STYLES, style_of
 
 MAX_LISTED = 15
@@ -77,7 +77,7 @@ class SortPreviewDialog(QDialog):
             text = f"Nothing in “{where}” can be sorted until this is fixed:"
         else:
             text = f"Move photos into folders inside “{where}”?"
-        heading = QLabel(text)
+        heading = plain_label(text)
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         font.setBold(True)
@@ -298,7 +298,7 @@ def _is_confirm_key(event: QKeyEvent) -> bool:
 
 
 def _warning(text: str) -> QLabel:
-    label = QLabel(f"⚠ {text}")
+    label = plain_label(f"⚠ {text}")
     label.setWordWrap(True)
     label.setStyleSheet(f"color: {STYLES[ReviewStatus.ERROR].background};")
     return label
@@ -320,13 +320,13 @@ def destination_lines(plan: SortPlan) -> list[tuple[str, int, str]]:
         count = sum(destinations[d] for d in folders)
         roots = sorted(folders)
         if len(roots) <= 1:
-            where = f"<b>{relative(roots[0], plan.folder) if roots else name}/</b>"
+            where = f"<b>{escaped(relative(roots[0], plan.folder)) if roots else name}/</b>"
         else:
             where = f"<b>{name}/</b> in {len(roots)} folders"
         lines.append((label, count, where))
         # Each named pet's own folder (dogs/Rex/), on a line of its own.
         for pet in sorted(d for d in destinations if d.parent.name == name):
-            shown = html.escape(relative(pet, plan.folder))
+            shown = escaped(relative(pet, plan.folder))
             lines.append((label, destinations[pet], f"<b>{shown}/</b>"))
     return lines
 

@@ -102,6 +102,7 @@ class SortController(QObject):
             QMessageBox.StandardButton.NoButton,
             self.dialog_parent,
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the reason may name a file
         go_on = box.addButton("Sort by the Model's Labels", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
         box.exec()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from support import STATE_DIR_NAME, snapshot
 
 from dogcat_desktop.ui import sort_dialog
 from dogcat_desktop.ui.actions import Action
+from dogcat_desktop.ui.commands import CorrectionCommand
 from dogcat_desktop.ui.sort_dialog import SortPreviewDialog
 
 TIMEOUT = 60_000
@@ -157,3 +159,90 @@ def test_undo_of_a_crafted_journal_is_refused_in_words(window, scan, photo_folde
     assert "Undo refused, nothing was moved" in text and "not inside the folder" in text
     assert snapshot(photo_folder) == before
     assert snapshot(outside) == before_outside
+
+
+def shown(widget_text: str, text_format) -> str:
+    """What a person reads in a label, box or tooltip with this text and format."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import Qt as GuiQt
+    from PySide6.QtGui import QTextDocument
+
+    rich = text_format == Qt.TextFormat.RichText or (
+        text_format == Qt.TextFormat.AutoText and GuiQt.mightBeRichText(widget_text)
+    )
+    if not rich:
+        return widget_text
+    document = QTextDocument()
+    document.setHtml(widget_text)
+    return document.toPlainText().replace("\u2029", "\n")
+
+
+def test_names_that_look_like_markup_are_shown_as_they_are(
+    window, scan, tmp_path, photo_sources, qtbot, monkeypatch
+):
+    """A photo called ``<i>luna.jpg`` in a folder called ``<u>trip``: the preview, the loupe,
+    the tooltip, the sort preview and the report after it show those names letter for letter,
+    none of them taken for markup (which hid the tags and could make a preview lie)."""
+    from PySide6.QtCore import QItemSelectionModel, Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from dogcat_desktop.ui import loupe
+    from dogcat_desktop.ui import settings as keys
+
+    folder = tmp_path / "pets"
+    (folder / "<u>trip").mkdir(parents=True)
+    shutil.copy2(photo_sources[0], folder / "<u>trip" / "<i>luna.jpg")
+    (folder / "<b>broken.jpg").write_bytes(b"not a photo")
+    scan(window, folder, recursive=True)
+    results = window.session.results
+    row = results.row_for_path(folder / "<u>trip" / "<i>luna.jpg")
+    index = window.proxy.index_for_row(row)
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert str(folder / "<u>trip" / "<i>luna.jpg") in shown(tip, Qt.TextFormat.AutoText)
+    window.grid.selectionModel().setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+    name = window.preview.name
+    qtbot.waitUntil(lambda: "luna" in name.text(), timeout=5000)
+    assert shown(name.text(), name.textFormat()) == "<i>luna.jpg"
+    broken = window.proxy.index_for_row(results.row_for_path(folder / "<b>broken.jpg"))
+    window.grid.selectionModel().setCurrentIndex(
+        broken, QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+    qtbot.waitUntil(lambda: "broken" in name.text(), timeout=5000)
+    assert shown(name.text(), name.textFormat()) == "<b>broken.jpg"
+
+    opened = []
+    monkeypatch.setattr(loupe.LoupeDialog, "exec", lambda dialog: opened.append(dialog) or 0)
+    window.grid.selectionModel().setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
+    window.review.show_large_preview()
+    (dialog,) = opened
+    qtbot.addWidget(dialog)
+    assert shown(dialog.info.text(), dialog.info.textFormat()).startswith("<i>luna.jpg · ")
+
+    window.session.undo_stack.push(
+        CorrectionCommand(
+            window.review.apply_corrections, [(results.row(row).version, None, "cat")], "cat"
+        )
+    )
+    window.session.settings.setValue(keys.PER_SUBFOLDER, True)  # trip/cats/, its own
+    previews: list[SortPreviewDialog] = []
+
+    def accept(preview: SortPreviewDialog) -> int:
+        previews.append(preview)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(sort_dialog.SortPreviewDialog, "exec", accept)
+    boxes: list[QMessageBox] = []
+    monkeypatch.setattr(window, "interactive", True)  # boxes, not lines on stderr
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: boxes.append(box) or 0)
+    with qtbot.waitSignal(window.sorting.sort_finished, timeout=TIMEOUT):
+        window.window_actions[Action.SORT].trigger()
+    (preview,) = previews
+    read = [shown(label.text(), label.textFormat()) for label in preview.findChildren(QLabel)]
+    assert any("cats/" in line and "<u>trip" in line for line in read), read
+    report = [shown(box.text(), box.textFormat()) for box in boxes]
+    assert any("to <u>trip/cats/" in text for text in report), report
+    assert (folder / "<u>trip" / "cats" / "<i>luna.jpg").exists()

@@ -19,6 +19,7 @@ from dogcat_desktop.ui.actions import Action, shortcut_rows
 from dogcat_desktop.ui.dialogs import ShortcutsDialog
 from dogcat_desktop.ui.export import write_results_csv
 from dogcat_desktop.ui.main_window import MainWindow
+from dogcat_desktop.ui.preview import verdict
 from dogcat_desktop.ui.results_model import Role
 
 Flag = QItemSelectionModel.SelectionFlag
@@ -425,7 +426,8 @@ def test_the_loupe_marks_moves_zooms_and_closes_by_key(
     window.grid.setFocus()
     dialog = open_loupe(window, qtbot, monkeypatch)
     assert shown[0] in dialog.info.text() and "% sure" in dialog.info.text()
-    assert "(the model)" in dialog.info.text()
+    first = window.session.results.row(window.session.results.row_for_path(photo_folder / shown[0]))
+    assert verdict(first, window.session.threshold) in dialog.info.text()  # the preview's words
     assert dialog.strip.model() is window.proxy and dialog.strip.currentIndex().data() == shown[0]
 
     qtbot.keyClick(dialog, Qt.Key.Key_Right)
@@ -434,9 +436,17 @@ def test_the_loupe_marks_moves_zooms_and_closes_by_key(
     assert correction(window, shown[1]) == "dog" and correction(window, shown[2]) is None
     assert current_name(window) == shown[2] and shown[2] in dialog.info.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Left)
-    assert "Dog</b>, set by you" in dialog.info.text()
+    assert "Marked as Dog by you" in dialog.info.text()  # as the preview pane says it
     qtbot.keyClick(dialog, Qt.Key.Key_Backspace)
     assert correction(window, shown[1]) is None
+    here = current_name(window)
+    qtbot.keyClick(dialog, Qt.Key.Key_1)  # no pet yet: nothing happens
+    assert correction(window, here) is None and not dialog.zoomed
+    window.learning.add_pet("dog", "Rex")
+    qtbot.keyClick(dialog, Qt.Key.Key_1)  # the first pet, as in the grid
+    assert correction(window, here) == "dog/Rex"
+    select(window, [here])
+    assert "Marked as Dog (Rex) by you" in dialog.info.text()
 
     qtbot.keyClick(dialog, Qt.Key.Key_Z)  # 100%: the photo's own pixels
     assert dialog.zoomed
@@ -463,7 +473,7 @@ def test_the_loupe_says_why_a_file_cannot_be_shown(window, scan, photo_folder, q
         window.session.results.row_for_path(photo_folder / "broken.jpg")
     ).result.error
     assert dialog.image.text() == f"This photo cannot be shown: {error}"
-    assert "cannot be read" in dialog.info.text()
+    assert "Cannot be read" in dialog.info.text()
 
 
 def test_the_loupe_fits_a_small_photo_to_the_window(qtbot):
