@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
 
+from ..core.personal import LabelError, parse_label
 from .order_model import ResultsOrder
 from .results_model import ResultsModel
 from .style import STYLES
@@ -13,6 +14,23 @@ FILTERS: dict[str, str] = {
     "all": "All photos",
     **{status.value: style.plural for status, style in STYLES.items()},
 }
+# One more filter per named pet: "pet:cat/Luna" shows the photos of Luna, named by the person or
+# suggested, so the suggestions can be checked one key each.
+PET_FILTER = "pet:"
+
+
+def pet_filter(label: str) -> str:
+    """The filter key of a named pet's label (``cat/Luna``)."""
+    return PET_FILTER + label
+
+
+def filter_name(key: str) -> str:
+    """What the filter is called: 'Unsure', or 'Luna (cat)' for a pet's."""
+    if key.startswith(PET_FILTER):
+        species, name = parse_label(key.removeprefix(PET_FILTER))
+        return f"{name} ({species})"
+    return FILTERS[key]
+
 
 SORT_ORDERS: dict[str, str] = {"name": "Name", "confidence": "Least sure first"}
 DEFAULT_ORDER = "confidence"
@@ -37,6 +55,7 @@ class ResultsFilter(QSortFilterProxyModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._status = "all"
+        self._pet: tuple[str, str] = ("", "")  # while a pet's filter is on: (species, name)
         self._ordering = ResultsOrder(self)
         self.setDynamicSortFilter(True)
         self.sort(-1)
@@ -70,8 +89,15 @@ class ResultsFilter(QSortFilterProxyModel):
         return self._ordering.order
 
     def set_status_filter(self, status: str) -> None:
+        """A status (``FILTERS``) or a named pet's filter (``pet_filter``)."""
         if status not in FILTERS:
-            raise ValueError(f"unknown filter {status!r}")
+            try:
+                species, name = parse_label(status.removeprefix(PET_FILTER))
+            except LabelError:
+                species, name = "", None
+            if not status.startswith(PET_FILTER) or name is None:
+                raise ValueError(f"unknown filter {status!r}")
+            self._pet = (species, name)
         if status != self._status:
             self.beginFilterChange()
             self._status = status
@@ -103,4 +129,9 @@ class ResultsFilter(QSortFilterProxyModel):
             return True
         model = self._ordering.results()
         row = model.row(self._ordering.source_row(source_row))
-        return not row.waiting and row.status(model.threshold) == self._status
+        if row.waiting:
+            return False
+        if self._status.startswith(PET_FILTER):
+            species, name = self._pet
+            return row.label == species and row.name(model.threshold) == name
+        return row.status(model.threshold) == self._status

@@ -21,7 +21,15 @@ from .delegate import DEFAULT_THUMBNAIL, PhotoDelegate
 from .dialogs import NewPetDialog, PreferencesDialog, ShortcutsDialog, about_text
 from .embedded_previews import EmbeddedPreviews
 from .export import export_results
-from .filter_model import DEFAULT_ORDER, FILTERS, SORT_ORDERS, ResultsFilter
+from .filter_model import (
+    DEFAULT_ORDER,
+    FILTERS,
+    PET_FILTER,
+    SORT_ORDERS,
+    ResultsFilter,
+    filter_name,
+    pet_filter,
+)
 from .grid import PhotoGrid
 from .learning import LearningController
 from .preview import PreviewPane
@@ -144,6 +152,7 @@ class MainWindow(QMainWindow):
         self.review.pet_labels = lambda: [f"{kind}/{name}" for kind, name in self.learning.pets()]
         actions[Action.LEARN].toggled.connect(self.learning.set_enabled)
         self.learning.pets_changed.connect(lambda: actions.show_pets(self.learning.pets()))
+        self.learning.pets_changed.connect(self._show_pet_filters)
         self.learning.layer_changed.connect(self._show_learning)
         for action in actions.review_actions():
             self.grid.addAction(action)
@@ -241,6 +250,26 @@ class MainWindow(QMainWindow):
         self.review.ensure_current()
         self._update_placeholder()
 
+    def _show_pet_filters(self) -> None:
+        """One entry per named pet after the statuses in Show; a pet no longer there (Reset)
+        takes its filter with it."""
+        box = self.toolbar.filter_box
+        keys_now = [pet_filter(f"{species}/{name}") for species, name in self.learning.pets()]
+        shown = [box.itemData(i) for i in range(len(FILTERS), box.count())]
+        if shown == keys_now:
+            return
+        while box.count() > len(FILTERS):
+            box.removeItem(box.count() - 1)
+        for key in keys_now:
+            box.addItem(filter_name(key), key)
+        if self.proxy.status_filter.startswith(PET_FILTER) and (
+            self.proxy.status_filter not in keys_now
+        ):
+            self.view.set_filter("all")
+        else:
+            self._show_filter(self.proxy.status_filter)
+        self._schedule_counts()
+
     def _show_order(self, key: str) -> None:
         self.window_actions.check_only(self.window_actions.orders, key)
         box = self.toolbar.order_box
@@ -285,7 +314,7 @@ class MainWindow(QMainWindow):
         results = self.session.results
         if results.rowCount() and not self.proxy.rowCount():
             self.grid.set_placeholder(
-                f"No photos to show under “{FILTERS[self.proxy.status_filter]}”."
+                f"No photos to show under “{filter_name(self.proxy.status_filter)}”."
             )
         elif results.rowCount():
             self.grid.set_placeholder("")

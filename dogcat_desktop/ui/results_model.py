@@ -358,6 +358,16 @@ class ResultsModel(QAbstractListModel):
         threshold = self._threshold
         return Counter(row.status(threshold) for row in self._rows if not row.waiting)
 
+    def pet_counts(self) -> Counter[str]:
+        """Rows per named pet (``cat/Luna``), the person's and the suggested, for Show."""
+        threshold = self._threshold
+        counted: Counter[str] = Counter()
+        for row in self._rows:
+            name = None if row.waiting else row.name(threshold)
+            if name is not None:
+                counted[f"{row.label}/{name}"] += 1
+        return counted
+
     def _tooltip(self, row: Row) -> str:
         result = row.result
         folder = self.folder_of(row)

@@ -229,3 +229,35 @@ def test_a_new_users_first_pet_is_told_apart_from_the_bundled_models_typical_one
     assert model.names == ("Luna",) and model.centre is not None
     model_id = window.session.scanner.classifier.model_id
     assert open_personal_store().load(model_id).means.counts[1] < 50  # the user's own: few
+
+
+def test_show_lists_each_named_pet_and_shows_only_their_photos(window, scan, photo_folder, qtbot):
+    """Show › Rex (dog): the photos named Rex, by the person or suggested, to check them one
+    key each; a photo whose name is taken away leaves the view."""
+    scan(window, photo_folder)
+    dogs = sorted(p.name for p in photo_folder.glob("dog.*.jpg"))
+    select(window, dogs[:2])
+    window.new_pet("Rex", "dog")
+    learnt(window, qtbot)
+    box = window.toolbar.filter_box
+    entry = box.findData("pet:dog/Rex")
+    assert entry >= 0
+    named = {
+        name
+        for name in (p.name for p in photo_folder.glob("*.jpg"))
+        if index_of(window, name).data(Role.NAME) == "Rex"
+    }
+    assert set(dogs[:2]) <= named
+    qtbot.waitUntil(lambda: box.itemText(entry) == f"Rex (dog) ({len(named)})", timeout=TIMEOUT)
+    box.activated.emit(entry)
+    shown = {
+        window.proxy.index(n, 0).data(Qt.ItemDataRole.DisplayRole)
+        for n in range(window.proxy.rowCount())
+    }
+    assert shown == named and window.proxy.status_filter == "pet:dog/Rex"
+    select(window, [dogs[0]])
+    qtbot.keyClick(window.grid, Qt.Key.Key_D)  # a plain dog now: no longer Rex
+    assert dogs[0] not in {
+        window.proxy.index(n, 0).data(Qt.ItemDataRole.DisplayRole)
+        for n in range(window.proxy.rowCount())
+    }
