@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
+
+from .core.printable import printable, terminal_safe
 
 # numpy's threaded BLAS stalls a busy two-core machine for a fit this small (see README,
 # "Learning from your labels"); set before anything imports numpy.
@@ -35,6 +39,28 @@ def _open_scanner(use_cache: bool):
 
 def _say(message: str) -> None:
     print(f"dogcat-sorter-cli: {message}", file=sys.stderr)
+
+
+class _TerminalSafe(io.TextIOBase):
+    """A stream a person reads: a name's terminal escapes are written out, not obeyed
+    (``core/printable.py``). Everything the CLI prints to stderr goes through one, and stdout
+    too when it is a terminal; a file or a pipe gets the names exactly."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal_safe(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
 
 
 def _open_corrections_quietly():
@@ -153,7 +179,7 @@ def _sort(args: argparse.Namespace) -> int:
     from .core.folder_lock import LockError, acquire
 
     if not args.path.is_dir():
-        print(f"dogcat-sorter-cli: not a folder: {args.path}", file=sys.stderr)
+        print(f"dogcat-sorter-cli: not a folder: {printable(args.path)}", file=sys.stderr)
         return EXIT_USAGE
     # Resolved once: every later step works in this folder, whatever its path's links do.
     folder = args.path = resolve_folder(args.path)
@@ -240,7 +266,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
             " (the bundled model said otherwise)"
         )
     for path, reason in unreadable:
-        print(f"  cannot read {path}: {reason}")
+        print(f"  cannot read {printable(path)}: {reason}")
     if plan.refused:
         print(
             "dogcat-sorter-cli: refused, nothing was moved: " + " ".join(plan.refused.values()),
@@ -267,7 +293,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     _follow_personal(model_id, corrections, report.moved_files)
     print(report.summary())
     if report.journal_path:
-        print(f"To undo: dogcat-sorter-cli undo {folder}")
+        print(f"To undo: dogcat-sorter-cli undo {printable(folder)}")
     failed = unreadable or report.failures or report.error or report.notices
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
@@ -279,7 +305,7 @@ def _undo(args: argparse.Namespace) -> int:
     from .core.undo import undo_last
 
     if not args.path.is_dir():
-        print(f"dogcat-sorter-cli: not a folder: {args.path}", file=sys.stderr)
+        print(f"dogcat-sorter-cli: not a folder: {printable(args.path)}", file=sys.stderr)
         return EXIT_USAGE
     try:
         report = undo_last(args.path)
@@ -368,7 +394,7 @@ def _label(args: argparse.Namespace) -> int:
         )
         return EXIT_SOME_FAILED
     for path, reason in failed:
-        _say(f"cannot label {path}: {reason}")
+        _say(f"cannot label {printable(path)}: {reason}")
     done = len(examples)
     what = f"as {label}" if label else "cleared"
     print(f"{done} photo{'s' if done != 1 else ''} {what}.")
@@ -400,7 +426,7 @@ def _personal(args: argparse.Namespace) -> int:
         print("Personal layer reset: it has forgotten every label it learnt from.")
         print("The labels on your photos stay; set new ones to teach it again.")
         if aside is not None:
-            print(f"The damaged file was kept as {aside}.")
+            print(f"The damaged file was kept as {printable(aside)}.")
         return EXIT_OK
     try:
         if args.action in ("on", "off"):
@@ -543,6 +569,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with contextlib.suppress(AttributeError, ValueError):  # not a text stream: left as it is
         sys.stdout.reconfigure(errors=NAME_ERRORS)  # type: ignore[union-attr]
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stderr = _TerminalSafe(stderr)  # type: ignore[assignment]
+    if stdout.isatty():
+        sys.stdout = _TerminalSafe(stdout)  # type: ignore[assignment]
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -216,3 +216,26 @@ def test_undo_after_the_folder_was_renamed(pets: Path, tmp_path: Path) -> None:
         assert snapshot(renamed) == before
     finally:
         os.rename(renamed, pets)
+
+
+@pytest.mark.usefixtures("guard")
+def test_names_with_terminal_escapes_and_newlines_are_written_out(pets: Path) -> None:
+    """A name can carry a terminal escape (``ESC [ 31 m``, a title change) or a newline: what a
+    person reads shows it written out, one message a line; a pipe still gets the exact name."""
+    photo = next(pets.glob("cat*.jpg"))
+    coloured = "a\x1b[31mred\x1b]0;title\x07.jpg"
+    shutil.copy(photo, pets / coloured)
+    (pets / "two\nlines.jpg").write_bytes(b"not a photo")
+
+    dry = cli("sort", "--dry-run", str(pets))
+    assert "\x1b" not in dry.stdout + dry.stderr and "\x07" not in dry.stdout + dry.stderr
+    assert "cannot read " + str(pets / "two\\nlines.jpg") + ": " in dry.stdout
+    sorted_ = cli("sort", str(pets))
+    assert "\x1b" not in sorted_.stdout + sorted_.stderr
+    assert (pets / "cats" / coloured).exists()
+    undone = cli("undo", str(pets))
+    assert undone.returncode == 0 and (pets / coloured).exists()
+
+    piped = cli("classify", "--", coloured, cwd=pets)  # a pipe: the data exactly
+    rows = list(csv.DictReader(io.StringIO(piped.stdout, newline="")))
+    assert [row["path"] for row in rows] == [coloured]

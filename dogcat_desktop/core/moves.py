@@ -30,6 +30,7 @@ from dogcat_desktop.core.journal import (
 )
 from dogcat_desktop.core.labels import SORT_FOLDERS
 from dogcat_desktop.core.personal.labels import LabelError, parse_label
+from dogcat_desktop.core.printable import printable
 from dogcat_desktop.core.recovery import placed_identity, recover_interrupted
 from dogcat_desktop.core.review import (
     ALREADY_SORTED,
@@ -83,7 +84,7 @@ class SortPlan:
 
     def summary(self, max_listed: int = 10) -> str:
         """Plain text for a dry run on the command line and for the preview dialog."""
-        lines = [f"Sorting {self.folder}"]
+        lines = [f"Sorting {printable(self.folder)}"]
         if not self.moves:
             lines.append("  Nothing to move.")
         for destination, count in self.counts_by_destination.items():
@@ -121,11 +122,11 @@ def _plural(count: int, word: str) -> str:
 
 def relative(path: Path, folder: Path) -> str:
     """``path`` as a person reads it in a list of the folder's moves: relative to ``folder``
-    with forward slashes, or whole when it lies outside."""
+    with forward slashes, or whole when it lies outside, control characters written out."""
     try:
-        return path.relative_to(folder).as_posix()
+        return printable(path.relative_to(folder).as_posix())
     except ValueError:
-        return str(path)
+        return printable(path)
 
 
 def absolute(path: str | os.PathLike[str]) -> Path:

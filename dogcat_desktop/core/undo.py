@@ -26,6 +26,7 @@ from dogcat_desktop.core.journal import (
     read_journal,
     utc_now_text,
 )
+from dogcat_desktop.core.printable import printable
 from dogcat_desktop.core.recovery import identity, same_file, settle
 from dogcat_desktop.core.transfer import MoveError, free_names, transfer
 
@@ -70,14 +71,15 @@ class UndoReport:
             lines.append(f"Also put back {files} that went with them.")
         for original, actual in self.renamed:
             lines.append(
-                f"  {original.name} was put back as {actual.name}: a new file has the old name."
+                f"  {printable(original.name)} was put back as {printable(actual.name)}: a new"
+                " file has the old name."
             )
         for path, reason in self.missing:
-            lines.append(f"  {path}: {reason}")
+            lines.append(f"  {printable(path)}: {reason}")
         for path, reason in self.left_alone:
-            lines.append(f"  {path}: {reason}")
+            lines.append(f"  {printable(path)}: {reason}")
         for path, reason in self.failures:
-            lines.append(f"  {path}: could not be put back ({reason})")
+            lines.append(f"  {printable(path)}: could not be put back ({reason})")
         if self.failures:
             lines.append("Undo is not finished; run it again once the problem is fixed.")
         return "\n".join(lines)
