@@ -23,12 +23,10 @@ from .embedded_previews import EmbeddedPreviews
 from .export import export_results
 from .filter_model import (
     DEFAULT_ORDER,
-    FILTERS,
     PET_FILTER,
     SORT_ORDERS,
     ResultsFilter,
     filter_name,
-    pet_filter,
 )
 from .grid import PhotoGrid
 from .learning import LearningController
@@ -47,6 +45,7 @@ from .window_chrome import (
     build_menus,
     build_toolbar,
     fill_recent_menu,
+    show_pet_filters,
 )
 
 
@@ -251,23 +250,13 @@ class MainWindow(QMainWindow):
         self._update_placeholder()
 
     def _show_pet_filters(self) -> None:
-        """One entry per named pet after the statuses in Show; a pet no longer there (Reset)
-        takes its filter with it."""
-        box = self.toolbar.filter_box
-        keys_now = [pet_filter(f"{species}/{name}") for species, name in self.learning.pets()]
-        shown = [box.itemData(i) for i in range(len(FILTERS), box.count())]
-        if shown == keys_now:
-            return
-        while box.count() > len(FILTERS):
-            box.removeItem(box.count() - 1)
-        for key in keys_now:
-            box.addItem(filter_name(key), key)
-        if self.proxy.status_filter.startswith(PET_FILTER) and (
-            self.proxy.status_filter not in keys_now
-        ):
+        """Show lists the named pets; a pet no longer there (Reset) takes its filter along."""
+        keys = show_pet_filters(self.toolbar.filter_box, self.learning.pets())
+        current = self.proxy.status_filter
+        if current.startswith(PET_FILTER) and current not in keys:
             self.view.set_filter("all")
         else:
-            self._show_filter(self.proxy.status_filter)
+            self._show_filter(current)
         self._schedule_counts()
 
     def _show_order(self, key: str) -> None:

@@ -34,7 +34,7 @@ from ..core.progress import format_duration
 from . import settings as keys
 from .actions import Action, Actions
 from .delegate import MAX_THUMBNAIL, MIN_THUMBNAIL
-from .filter_model import FILTERS, SORT_ORDERS
+from .filter_model import FILTERS, SORT_ORDERS, filter_name, pet_filter
 from .workers import ScanProgress
 
 
@@ -122,6 +122,17 @@ class Toolbar:
     filter_box: QComboBox
     order_box: QComboBox
     size_slider: QSlider
+
+
+def show_pet_filters(filter_box: QComboBox, pets: list[tuple[str, str]]) -> list[str]:
+    """One entry per named pet (species, name) after the statuses in Show; returns their keys."""
+    keys = [pet_filter(f"{species}/{name}") for species, name in pets]
+    if [filter_box.itemData(i) for i in range(len(FILTERS), filter_box.count())] != keys:
+        while filter_box.count() > len(FILTERS):
+            filter_box.removeItem(filter_box.count() - 1)
+        for key in keys:
+            filter_box.addItem(filter_name(key), key)
+    return keys
 
 
 def build_toolbar(window: QMainWindow, actions: Actions) -> Toolbar:
