@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -197,12 +198,13 @@ def _sort(args: argparse.Namespace) -> int:
 def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     from .core.corrections import CorrectionsDamagedError
     from .core.journal import JournalWriteError
-    from .core.learning import attach_personal, personal_key, tally
+    from .core.learning import attach_personal, personal_key, renamed, tally, with_this_folder
     from .core.moves import execute_plan, plan_sort
+    from .core.personal.labels import SPECIES
     from .core.personal.means import Tally
-    from .core.pipeline import attach_corrections, open_corrections
+    from .core.pipeline import Reviewed, attach_corrections, open_corrections
     from .core.progress import TerminalBar
-    from .core.review import ReviewStatus, sort_status
+    from .core.review import ReviewStatus, review_status, sort_status
     from .core.scan import list_photos
     from .core.stamp import FileStamp
 
@@ -233,6 +235,7 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
     wanted = _waiting_for_embeddings(loaded)
     seen = []
     counted = Tally()
+    named: dict[int, Reviewed] = {}  # items[n] a named pet may claim, once this folder counts
     bar = TerminalBar(len(files))
     reviewed = attach_personal(attach_corrections(scanner.scan(files), corrections), loaded.layer)
     for done, item in enumerate(reviewed, start=1):
@@ -245,6 +248,11 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
             corrected += 1
         elif item.personal is not None and item.personal.changed:
             learnt += 1
+        if loaded.layer.names and item.correction is None and status in SPECIES:
+            # Kept without its thumbnail: a folder of many pets must not hold them all.
+            named[len(items)] = dataclasses.replace(
+                item, result=dataclasses.replace(result, thumbnail=None)
+            )
         items.append((result.path, sort_status(status, item.correction, item.personal)))
         if result.stamp is not None:
             stamps[result.path] = result.stamp
@@ -256,6 +264,12 @@ def _sort_locked(args: argparse.Namespace, holding_lock: bool) -> int:
         _remember_species(model_id, counted)
     if wanted:
         _refill(model_id, corrections, seen)
+    # Which photo is which named pet, told apart with this folder's own dogs and cats counted in.
+    layer = with_this_folder(loaded, counted, _bundled_means()) if named else None
+    if layer is not None:
+        for index, item in zip(named, renamed(list(named.values()), layer), strict=True):
+            status = review_status(item.result, None, threshold, item.personal)
+            items[index] = (item.result.path, sort_status(status, None, item.personal))
     plan = plan_sort(folder, items, stamps, per_subfolder=args.each_subfolder)
     print(plan.summary())
     if corrected:

@@ -225,3 +225,25 @@ def test_a_new_users_named_pet_is_told_apart_from_the_bundled_models_typical_one
     assert loaded.state is not None and loaded.state.means.counts.sum() < 50
     luna = loaded.layer.names["cat"]
     assert luna.names == ("Luna",) and luna.centre is not None
+
+
+def test_sort_names_pets_with_the_folder_it_scanned_counted_in(pets, capsys, monkeypatch):
+    """A sort's plan is made after its scan, so the folder's own cats count in telling the
+    named ones apart (``classify`` streams its rows and counts them for the next run)."""
+    from dogcat_desktop.core import learning
+
+    seen = []
+    real = learning.with_this_folder
+
+    def spy(loaded, counted, prior=None):
+        layer = real(loaded, counted, prior)
+        seen.append((counted.counts.tolist(), layer))
+        return layer
+
+    monkeypatch.setattr(learning, "with_this_folder", spy)
+    cats = sorted(pets.glob("cat.*.jpg"))
+    cli(capsys, "label", *cats[:2], "--as", "cat/Luna")
+    code, out, _ = cli(capsys, "sort", "--dry-run", pets)
+    assert code == 0 and "cats/Luna/" in out
+    ((counts, layer),) = seen
+    assert counts[1] >= 2 and layer is not None and layer.names["cat"].centre is not None

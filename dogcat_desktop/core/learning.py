@@ -83,6 +83,24 @@ def fit_state(state: PersonalState, prior: SpeciesMeans | None = None) -> Person
     return PersonalLayer.fit(state.training, enabled=state.enabled, means=means)
 
 
+def with_this_folder(
+    loaded: Loaded, counted: Tally, prior: SpeciesMeans | None = None
+) -> PersonalLayer | None:
+    """The layer refitted with the photos just scanned counted in the species' means, for a
+    decision taken after the scan (a sort's plan): a folder's own cats tell its named cats apart
+    better than the means kept so far, which may be the bundled model's alone. Only the names
+    can differ from ``loaded``'s layer. None when it names no pets or the scan counted nothing."""
+    state = loaded.state
+    if state is None or not loaded.layer.names or not counted.counts.any():
+        return None
+    return fit_state(replace(state, means=state.means.plus(counted.means())), prior)
+
+
+def renamed(items: Sequence[Reviewed], layer: PersonalLayer) -> list[Reviewed]:
+    """``items`` predicted again by ``layer`` (see ``with_this_folder``)."""
+    return _predicted(items, layer)
+
+
 def tally(counted: Tally, result: ScanResult) -> None:
     """Count a scanned photo towards the species' means, by the bundled model's label."""
     if result.embedding is not None and result.prediction is not None:

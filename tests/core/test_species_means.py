@@ -186,3 +186,32 @@ def test_bundled_means_that_are_not_a_builds_are_not_used(tmp_path, fields):
     elif fields is not None:
         np.savez(path, **fields)
     assert means_module.bundled_means(tmp_path) is None
+
+
+def test_a_sort_tells_pets_apart_with_the_folder_it_scanned():
+    """``with_this_folder``: the layer refitted with the photos just scanned counted in; the
+    species' level is the same, only names may change; nothing to do without named pets."""
+    from dogcat_desktop.core.learning import Loaded, fit_state, with_this_folder
+
+    rng = np.random.default_rng(5)
+    shared = 10.0 * np.abs(rng.standard_normal(EMBEDDING_SIZE))
+    luna = shared + 0.7 * rng.standard_normal(EMBEDDING_SIZE)
+    probabilities = np.eye(len(CLASSES))[CLASSES.index("cat")] * 0.9 + 0.05
+    labelled = TrainingSet("m").with_labels(
+        (f"luna-{i}", "cat/Luna", e, probabilities)
+        for i, e in enumerate(np.abs(luna + 2.0 * rng.standard_normal((5, EMBEDDING_SIZE))))
+    )
+    state = PersonalState(labelled)  # a new user: no means kept yet
+    loaded = Loaded(state, fit_state(state))
+    assert loaded.layer.names["cat"].centre is None
+    scanned = Tally()
+    folder = np.abs(shared + 2.0 * rng.standard_normal((60, EMBEDDING_SIZE)))
+    for embedding in folder:
+        scanned.add(embedding, "cat")
+    layer = with_this_folder(loaded, scanned)
+    assert layer is not None
+    assert np.allclose(layer.names["cat"].centre, unit(folder).mean(axis=0), atol=1e-5)
+    assert (layer.species is None) == (loaded.layer.species is None)
+    assert with_this_folder(loaded, Tally()) is None  # nothing scanned
+    plain = PersonalState(TrainingSet("m"))
+    assert with_this_folder(Loaded(plain, fit_state(plain)), scanned) is None  # no pets
