@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import io
 import os
 import sys
@@ -77,11 +78,22 @@ def _open_corrections_quietly():
 
 
 def _bundled_means():
-    """The bundled model's species means, which named pets are told apart against at first."""
-    from .core.personal.means import bundled_means
+    """The bundled model's species means, which named pets are told apart against at first; a
+    damaged file is said once (a sort asks for them twice) and pets are told apart without."""
     from .resources import model_dir
 
-    return bundled_means(model_dir())
+    return _bundled_means_of(model_dir())
+
+
+@functools.lru_cache(maxsize=4)
+def _bundled_means_of(directory: Path):
+    from .core.personal.means import BundledMeansError, bundled_means
+
+    try:
+        return bundled_means(directory)
+    except BundledMeansError as exc:
+        _say(f"{exc}; named pets are told apart without the model's typical dog and cat")
+        return None
 
 
 def _personal_layer(model_id: str, enabled: bool):

@@ -239,3 +239,23 @@ def test_names_with_terminal_escapes_and_newlines_are_written_out(pets: Path) ->
     piped = cli("classify", "--", coloured, cwd=pets)  # a pipe: the data exactly
     rows = list(csv.DictReader(io.StringIO(piped.stdout, newline="")))
     assert [row["path"] for row in rows] == [coloured]
+
+
+@pytest.mark.usefixtures("guard")
+def test_damaged_species_means_are_said_once_and_the_sort_goes_on(
+    pets: Path, tmp_path: Path
+) -> None:
+    """A damaged install's species_means.npz: one line, then pets told apart without it."""
+    model = tmp_path / "model"
+    shutil.copytree(BUNDLED_MODEL, model)
+    (model / "species_means.npz").write_bytes(b"not an archive")
+    env = {"DOGCAT_SORTER_MODEL_DIR": str(model)}
+    cat = next(pets.glob("cat*.jpg"))
+    labelled = cli("label", str(cat), "--as", "cat/Luna", **env)
+    assert labelled.returncode == 0, labelled.stderr
+    assert "species_means.npz cannot be read" in one_line_error(labelled)
+    result = cli("sort", "--dry-run", str(pets), **env)
+    assert result.returncode == 0, result.stderr
+    line = one_line_error(result)
+    assert "species_means.npz" in line and "told apart without" in line
+    assert "cats/" in result.stdout

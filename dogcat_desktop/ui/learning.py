@@ -28,7 +28,7 @@ from ..core.personal import (
     parse_label,
 )
 from ..core.personal.labels import SPECIES
-from ..core.personal.means import SpeciesMeans, Tally, bundled_means
+from ..core.personal.means import BundledMeansError, SpeciesMeans, Tally, bundled_means
 from ..core.scan import ScanResult
 from .session import Session
 from .workers import Task
@@ -203,7 +203,17 @@ class LearningController(QObject):
         scanner = self.session.scanner
         if scanner is not None:
             self._model_id = scanner.classifier.model_id
-            self._prior = bundled_means(scanner.classifier.model_dir)
+            try:
+                self._prior = bundled_means(scanner.classifier.model_dir)
+            except BundledMeansError as exc:
+                self._prior = None
+                self.session.show_message(
+                    QMessageBox.Icon.Warning,
+                    "Named pets",
+                    f"{exc}.",
+                    "Your pets are told apart without the model's typical dog and cat until "
+                    "the app is installed again.",
+                )
             self._start()
 
     def _queue(self, change: Change) -> None:

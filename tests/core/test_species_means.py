@@ -168,10 +168,13 @@ def test_a_new_user_gets_the_bundled_models_means_until_their_own_are_many(tmp_p
     assert mine.with_prior(None) is mine and mine.counts.tolist() == [0, 500]
 
 
+def test_a_model_built_before_the_means_has_none(tmp_path):
+    assert means_module.bundled_means(tmp_path) is None
+
+
 @pytest.mark.parametrize(
     "fields",
     [
-        None,  # a model built before the means: none
         {"sums": np.zeros((2, 7)), "counts": np.array([1, 1])},
         {"sums": np.full((2, EMBEDDING_SIZE), np.nan), "counts": np.array([1, 1])},
         {"sums": np.zeros((2, EMBEDDING_SIZE)), "counts": np.array([-1, 1])},
@@ -179,13 +182,14 @@ def test_a_new_user_gets_the_bundled_models_means_until_their_own_are_many(tmp_p
         b"not an archive",
     ],
 )
-def test_bundled_means_that_are_not_a_builds_are_not_used(tmp_path, fields):
+def test_bundled_means_that_are_not_a_builds_are_reported(tmp_path, fields):
     path = tmp_path / means_module.MEANS_FILE
     if isinstance(fields, bytes):
         path.write_bytes(fields)
-    elif fields is not None:
+    else:
         np.savez(path, **fields)
-    assert means_module.bundled_means(tmp_path) is None
+    with pytest.raises(means_module.BundledMeansError, match=r"species_means\.npz"):
+        means_module.bundled_means(tmp_path)
 
 
 def test_a_sort_tells_pets_apart_with_the_folder_it_scanned():

@@ -243,3 +243,22 @@ def test_a_closed_window_starts_no_background_work(window, qtbot):
     window.session.folder = window.session.folder or Path.cwd()
     window.scans.start()
     assert window.scans.current is None and not window.scans.runs
+
+
+def test_damaged_species_means_are_reported(qtbot, tmp_path, monkeypatch):
+    """A damaged install's species_means.npz is said in a box; the app goes on without it."""
+    import shutil
+
+    from support import BUNDLED_MODEL
+
+    model = tmp_path / "model"
+    shutil.copytree(BUNDLED_MODEL, model)
+    (model / "species_means.npz").write_bytes(b"not an archive")
+    monkeypatch.setenv("DOGCAT_SORTER_MODEL_DIR", str(model))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: any(t == "Named pets" for t, _ in window.messages), timeout=30_000)
+    text = next(text for title, text in window.messages if title == "Named pets")
+    assert "species_means.npz cannot be read" in text
+    assert window.session.scanner is not None  # the model itself loaded

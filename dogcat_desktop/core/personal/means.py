@@ -98,14 +98,22 @@ class Tally:
         return SpeciesMeans(self.sums.copy(), self.counts.copy())
 
 
+class BundledMeansError(Exception):
+    """The bundled model's means file is there but is not what a build writes (a damaged
+    install): said to the person, and pets are told apart without it meanwhile."""
+
+
 def bundled_means(model_dir: Path) -> SpeciesMeans | None:
     """The means a build ships beside its model (``training/typical.py``); None when it has
-    none (a model built before them) or the file is not what a build writes."""
+    none (a model built before them). ``BundledMeansError`` when the file cannot be used."""
+    path = model_dir / MEANS_FILE
     try:
-        with np.load(model_dir / MEANS_FILE, allow_pickle=False) as fields:
+        with np.load(path, allow_pickle=False) as fields:
             sums, counts = fields["sums"], fields["counts"]
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+    except FileNotFoundError:
         return None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise BundledMeansError(f"{path} cannot be read ({exc})") from exc
     if (
         sums.shape != (len(SPECIES), EMBEDDING_SIZE)
         or counts.shape != (len(SPECIES),)
@@ -114,5 +122,5 @@ def bundled_means(model_dir: Path) -> SpeciesMeans | None:
         or not np.isfinite(sums).all()
         or (counts < 0).any()
     ):
-        return None
+        raise BundledMeansError(f"{path} is not the species' means a build writes")
     return SpeciesMeans(sums.astype(np.float64), counts.astype(np.int64))
