@@ -56,6 +56,21 @@ class SpeciesMeans:
         counts = np.minimum(counts, CAP)
         return SpeciesMeans(sums, counts)
 
+    @classmethod
+    def checked(cls, sums: np.ndarray, counts: np.ndarray) -> SpeciesMeans:
+        """From arrays read from a file (the user's store, the bundled model's means), after
+        checking they are what this app writes; ``ValueError`` says what is wrong."""
+        if (
+            sums.shape != (len(SPECIES), EMBEDDING_SIZE)
+            or counts.shape != (len(SPECIES),)
+            or sums.dtype != np.float64
+            or counts.dtype.kind not in "iu"
+        ):
+            raise ValueError("the species' means are of the wrong shape or type")
+        if not np.isfinite(sums).all() or (counts < 0).any():
+            raise ValueError("the species' means are not finite")
+        return cls(sums, counts.astype(np.int64))
+
     def with_prior(self, prior: SpeciesMeans | None) -> SpeciesMeans:
         """These means with ``prior``'s (the bundled model's training photos) counted as
         ``PRIOR_WEIGHT`` photos of each species: a new user's first named cat is told apart
@@ -114,13 +129,7 @@ def bundled_means(model_dir: Path) -> SpeciesMeans | None:
         return None
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise BundledMeansError(f"{path} cannot be read ({exc})") from exc
-    if (
-        sums.shape != (len(SPECIES), EMBEDDING_SIZE)
-        or counts.shape != (len(SPECIES),)
-        or sums.dtype.kind != "f"
-        or counts.dtype.kind not in "iu"
-        or not np.isfinite(sums).all()
-        or (counts < 0).any()
-    ):
-        raise BundledMeansError(f"{path} is not the species' means a build writes")
-    return SpeciesMeans(sums.astype(np.float64), counts.astype(np.int64))
+    try:
+        return SpeciesMeans.checked(sums, counts)
+    except ValueError as exc:
+        raise BundledMeansError(f"{path}: {exc}") from exc

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import CLASSES
-from .labels import SPECIES, LabelError, format_label, parse_label
+from .labels import LabelError, format_label, parse_label
 from .means import SpeciesMeans
 from .training_set import EMBEDDING_SIZE, TrainingSet
 
@@ -204,17 +204,10 @@ def _validated(fields: dict[str, np.ndarray]) -> PersonalState:
 def _means(fields: dict[str, np.ndarray]) -> SpeciesMeans:
     if "species_sums" not in fields or "species_counts" not in fields:
         return SpeciesMeans.empty()
-    sums, counts = fields["species_sums"], fields["species_counts"]
-    if (
-        sums.shape != (len(SPECIES), EMBEDDING_SIZE)
-        or counts.shape != (len(SPECIES),)
-        or sums.dtype != np.float64
-        or counts.dtype.kind not in "iu"
-    ):
-        raise PersonalFileError("the species' means are of the wrong shape or type")
-    if not np.isfinite(sums).all() or (counts < 0).any():
-        raise PersonalFileError("the species' means are not finite")
-    return SpeciesMeans(sums, counts.astype(np.int64))
+    try:
+        return SpeciesMeans.checked(fields["species_sums"], fields["species_counts"])
+    except ValueError as exc:
+        raise PersonalFileError(str(exc)) from exc
 
 
 def _folded(label: str) -> tuple[str, str]:
