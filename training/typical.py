@@ -17,8 +17,9 @@ import numpy as np
 
 from dogcat_desktop.core.labels import CLASSES
 from dogcat_desktop.core.personal.means import MEANS_FILE, SpeciesMeans
+from dogcat_desktop.core.personal.species import normalise
 
-from .features import PLAIN, Extractor, cached_embeddings
+from .features import EMBEDDING_SIZE, PLAIN, Extractor, cached_embeddings
 from .pixels import DecodedSet
 
 
@@ -35,9 +36,8 @@ def training_means(
     for source in decoded:
         embeddings.append(cached_embeddings(extractor, source, PLAIN, seed, cache_dir, log))
         labels += [CLASSES[int(label)] for label in source.labels]
-    rows = np.concatenate(embeddings) if embeddings else np.zeros((0, 1280), np.float32)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return SpeciesMeans.of(rows / np.maximum(norms, 1e-12), labels)
+    rows = np.concatenate(embeddings) if embeddings else np.zeros((0, EMBEDDING_SIZE), np.float32)
+    return SpeciesMeans.of(normalise(rows), labels)
 
 
 def write(means: SpeciesMeans, out_dir: Path) -> Path:
