@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
+from ..core.personal import format_label
 from .filter_model import FILTERS, SORT_ORDERS
 from .style import MARKABLE, STYLES
 
@@ -110,7 +111,7 @@ class Actions:
             if number < len(pets):
                 species, name = pets[number]
                 action.setText(f"&{number + 1} {name} ({species})")
-                action.setData(f"{species}/{name}")
+                action.setData(format_label(species, name))
                 action.setVisible(True)
             else:
                 action.setVisible(False)
@@ -124,9 +125,8 @@ class Actions:
             menu.addAction(action)
         for species, name in self._pet_list[len(self.pets) :]:  # beyond the keys: menu only
             extra = menu.addAction(f"{name} ({species})")
-            extra.triggered.connect(
-                lambda _checked=False, label=f"{species}/{name}": self._name(label)
-            )
+            label = format_label(species, name)
+            extra.triggered.connect(lambda _checked=False, label=label: self._name(label))
         if not shown:
             menu.addAction("No named pets yet").setEnabled(False)
         menu.addSeparator()

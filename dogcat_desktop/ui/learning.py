@@ -89,6 +89,10 @@ class LearningController(QObject):
         waiting = self._changes or self._new_pets or self._seen
         return bool(waiting) or self._reset or self._enabled is not None
 
+    def pet_labels(self) -> list[str]:
+        """The named pets' labels (``cat/Luna``), in the order of ``pets`` and of keys 1 to 9."""
+        return [format_label(species, name) for species, name in self.pets()]
+
     def pets(self) -> list[tuple[str, str]]:
         """(species, name) of every named pet: those with labelled photos, then new ones."""
         known: list[tuple[str, str]] = []
@@ -109,12 +113,12 @@ class LearningController(QObject):
         name = check_name(name)
         for known_species, known in self.pets():
             if known_species == species and known.casefold() == name.casefold():
-                return f"{species}/{known}"
+                return format_label(species, known)
         self.created.append((species, name))
         self._new_pets.append(format_label(species, name))
         self.pets_changed.emit()
         self._start()  # saved with the layer, so the pet is there after a restart
-        return f"{species}/{name}"
+        return format_label(species, name)
 
     def learn(self, changes: Sequence[tuple[FileVersion, str | None]]) -> None:
         """Labels set (None: cleared) in the window: learnt from with each photo's embedding."""

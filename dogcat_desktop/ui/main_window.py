@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         for action in actions.pets:
             action.triggered.connect(lambda _checked=False, pet=action: self._name_as(pet.data()))
         actions.name_as = self._name_as
-        self.review.pet_labels = lambda: [f"{kind}/{name}" for kind, name in self.learning.pets()]
+        self.review.pet_labels = self.learning.pet_labels
         actions[Action.LEARN].toggled.connect(self.learning.set_enabled)
         self.learning.pets_changed.connect(lambda: actions.show_pets(self.learning.pets()))
         self.learning.pets_changed.connect(self._show_pet_filters)
@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
 
     def _show_pet_filters(self) -> None:
         """Show lists the named pets; a pet no longer there (Reset) takes its filter along."""
-        keys = show_pet_filters(self.toolbar.filter_box, self.learning.pets())
+        keys = show_pet_filters(self.toolbar.filter_box, self.learning.pet_labels())
         current = self.proxy.status_filter
         if current.startswith(PET_FILTER) and current not in keys:
             self.view.set_filter("all")

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 from ..core.classifier import DEFAULT_THRESHOLD
 from ..core.corrections import FileVersion
 from ..core.learning import is_trivial
-from ..core.personal import PersonalLayer, PersonalPrediction, Source
+from ..core.personal import PersonalLayer, PersonalPrediction, Source, format_label
 from ..core.review import ReviewStatus, pet_name, review_status, sort_status
 from ..core.scan import ScanResult
 from .plain_text import tooltip
@@ -364,8 +364,8 @@ class ResultsModel(QAbstractListModel):
         counted: Counter[str] = Counter()
         for row in self._rows:
             name = None if row.waiting else row.name(threshold)
-            if name is not None:
-                counted[f"{row.label}/{name}"] += 1
+            if name is not None and row.label is not None:
+                counted[format_label(row.label, name)] += 1
         return counted
 
     def _tooltip(self, row: Row) -> str:

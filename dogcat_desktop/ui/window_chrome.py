@@ -124,9 +124,10 @@ class Toolbar:
     size_slider: QSlider
 
 
-def show_pet_filters(filter_box: QComboBox, pets: list[tuple[str, str]]) -> list[str]:
-    """One entry per named pet (species, name) after the statuses in Show; returns their keys."""
-    keys = [pet_filter(f"{species}/{name}") for species, name in pets]
+def show_pet_filters(filter_box: QComboBox, pets: list[str]) -> list[str]:
+    """One entry per named pet (its label, ``cat/Luna``) after the statuses in Show; returns
+    their keys."""
+    keys = [pet_filter(label) for label in pets]
     if [filter_box.itemData(i) for i in range(len(FILTERS), filter_box.count())] != keys:
         while filter_box.count() > len(FILTERS):
             filter_box.removeItem(filter_box.count() - 1)
