@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -42,18 +43,19 @@ class LastSortDialog(QDialog):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # Listed as the sort's preview listed them: dogs/ before cats/, pets after their species.
-        directories = sorted({target.parent for _, target in moves}, key=destination_order)
+        counts = Counter(target.parent for _, target in moves)
         branches = {
-            directory: QTreeWidgetItem(self.tree, [f"{relative(directory, folder)}/"])
-            for directory in directories
+            directory: QTreeWidgetItem(
+                self.tree, [f"{relative(directory, folder)}/ ({counts[directory]})"]
+            )
+            for directory in sorted(counts, key=destination_order)
         }
         for source, destination in moves:
-            directory = destination.parent
             QTreeWidgetItem(
-                branches[directory], [destination.name, relative(source.parent, folder) + "/"]
+                branches[destination.parent],
+                [destination.name, relative(source.parent, folder) + "/"],
             )
-        for directory, branch in branches.items():
-            branch.setText(0, f"{relative(directory, folder)}/ ({branch.childCount()})")
+        for branch in branches.values():
             branch.setExpanded(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.undo_button = buttons.addButton(
